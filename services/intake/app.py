@@ -1,0 +1,80 @@
+"""Intake's composition root: settings -> runtime -> use cases -> HTTP app."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from services.intake.adapters.mongo_store import MongoComplaintStore
+from services.intake.adapters.relay import BrokerEventRelay
+from services.intake.api import build_api
+from services.intake.metrics import IntakeMetrics
+from services.intake.ports import Unavailable
+from services.intake.service import SERVICE, IntakeService
+from services.intake.settings import IntakeSettings
+from shared.directory import load_directory
+from shared.http import BodySizeLimit, install_error_handlers
+from shared.locks import KeyedLock
+from shared.mongo import COMPLAINTS
+from shared.observability import configure_logging, new_registry
+from shared.outbox import OutboxRelay
+from shared.runtime import Runtime, mount_ops, service_lifespan
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: IntakeSettings | None = None) -> FastAPI:
+    """Build the intake service (no I/O until the app starts)."""
+    settings = settings or IntakeSettings()
+    registry = new_registry()
+    runtime = Runtime.create(service=SERVICE, settings=settings, registry=registry)
+    relay = OutboxRelay(
+        collection=runtime.db[COMPLAINTS],
+        broker=runtime.broker,
+        publisher=SERVICE,
+        lock=KeyedLock(),
+        interval=settings.outbox_relay_interval_seconds,
+    )
+    runtime.background.append(relay.run)
+    service = IntakeService(
+        store=MongoComplaintStore(runtime.db),
+        relay=BrokerEventRelay(relay=relay, broker=runtime.broker),
+        directory=load_directory(settings.directory_file),
+        metrics=IntakeMetrics.create(registry),
+        tz=settings.tz,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with service_lifespan(runtime):
+            yield
+
+    app = FastAPI(title="Lapor intake", version="1", lifespan=lifespan)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app, unavailable=Unavailable)
+    mount_ops(app, runtime)
+    app.include_router(
+        build_api(
+            service,
+            public_base_url=settings.public_base_url,
+            max_text_chars=settings.max_text_chars,
+        )
+    )
+    return app
+
+
+def main() -> None:
+    """Run intake on its port."""
+    import uvicorn
+
+    settings = IntakeSettings()
+    configure_logging(service=SERVICE, level=settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.intake_port,
+        log_config=None,
+        timeout_graceful_shutdown=25,
+    )

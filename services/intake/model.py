@@ -1,0 +1,55 @@
+"""Normalising what a citizen sent into the one complaint model, whatever the channel."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts.types import Channel
+from shared.store.complaints import Reporter
+
+__all__ = ["Submission", "clean_text", "normalise_email", "normalise_phone"]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+class Submission(BaseModel):
+    """A complaint after normalisation, before it is stored."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: Channel
+    text: str
+    title: str | None = None
+    location: str | None = None
+    reporter: Reporter = Reporter()
+    anonymous: bool = False
+    confidential: bool = False
+
+
+def clean_text(value: str) -> str:
+    """NFC-normalise, drop control characters (keeping newlines and tabs), trim."""
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value).strip()
+
+
+def normalise_email(value: str) -> str | None:
+    """A plausible address in lower case, or None."""
+    value = value.strip()
+    return value.lower() if _EMAIL.match(value) else None
+
+
+def normalise_phone(value: str, *, region: str = "ID") -> str:
+    """E.164 when the number is valid; otherwise the raw input, trimmed (never dropped)."""
+    raw = value.strip()
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_valid_number(number):
+        return raw
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

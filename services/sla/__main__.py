@@ -1,0 +1,3 @@
+from services.sla.app import main
+
+main()

@@ -1,0 +1,114 @@
+"""Versioned events. Readers ignore unknown fields; writers validate; fields are only added."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+from uuid import uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts.types import Channel, RoutingMethod, Status
+
+__all__ = [
+    "ComplaintAssigned",
+    "ComplaintHeldForVerification",
+    "ComplaintReceived",
+    "Event",
+    "OpdAssignment",
+    "ReporterView",
+]
+
+
+def _new_id() -> str:
+    return uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    """Envelope fields every message carries."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    event_type: ClassVar[str] = "event"
+
+    message_id: str = Field(default_factory=_new_id, min_length=1, max_length=64)
+    occurred_at: AwareDatetime = Field(default_factory=_now)
+    correlation_id: str = Field(min_length=1, max_length=64)
+    schema_version: int = 1
+
+
+class ComplaintReceived(Event):
+    """Intake accepted and stored a complaint. Carries no contact details of the reporter."""
+
+    event_type: ClassVar[str] = "complaint.received"
+
+    tracking_id: str
+    channel: Channel
+    text: str
+    title: str | None = None
+    location: str | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    received_at: AwareDatetime
+
+
+class ComplaintAssigned(Event):
+    """Routing gave the complaint to an agency (an OPD, or an external body: forwarded)."""
+
+    event_type: ClassVar[str] = "complaint.assigned"
+
+    tracking_id: str
+    opd: str
+    opd_name: str
+    external: bool = False
+    status: Status
+    method: RoutingMethod
+    confidence: float = Field(ge=0.0, le=1.0)
+    received_at: AwareDatetime
+    assigned_at: AwareDatetime
+
+
+class ComplaintHeldForVerification(Event):
+    """Routing was not sure enough: a human verifier must choose the agency."""
+
+    event_type: ClassVar[str] = "complaint.held_for_verification"
+
+    tracking_id: str
+    suggested_opd: str | None = None
+    confidence: float = Field(ge=0.0, le=1.0)
+    reason: str
+
+
+class ReporterView(BaseModel):
+    """The reporter as an OPD may see them; absent for anonymous reports."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class OpdAssignment(Event):
+    """One assignment on the OPD's own queue `lapor.opd.<code>`.
+
+    `reporter` is null when the reporter asked to stay anonymous.
+    """
+
+    event_type: ClassVar[str] = "opd.assignment"
+
+    tracking_id: str
+    opd: str
+    title: str | None = None
+    text: str
+    location: str | None = None
+    channel: Channel
+    confidential: bool = False
+    anonymous: bool = False
+    reporter: ReporterView | None = None
+    received_at: AwareDatetime
+    assigned_at: AwareDatetime
+    status_url: str

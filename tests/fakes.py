@@ -1,0 +1,145 @@
+"""In-memory test doubles for the ports (kept next to the tests that use them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from email.message import EmailMessage
+
+from services.intake.ports import ComplaintRecord, TrackingIdTaken
+from services.notify.ports import Claim, DeliveryFailed
+from shared.contracts.types import Stage, Status
+from shared.mongo import Document
+from shared.store.cases import CaseDocument, HistoryEntry, RoutingDecision
+from shared.store.complaints import ComplaintDocument
+
+
+class Outboxes:
+    """Pending events per document."""
+
+    def __init__(self) -> None:
+        self.outbox: dict[str, list[Document]] = {}
+
+
+class FakeComplaints(Outboxes):
+    """Intake's complaint store in memory (with optional case and deadlines for status)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.docs: dict[str, ComplaintDocument] = {}
+        self.cases: dict[str, CaseDocument] = {}
+        self.deadlines: dict[str, dict[Stage, datetime]] = {}
+        self.fail_with: Exception | None = None
+
+    async def insert(self, complaint: ComplaintDocument, *, outbox: list[Document]) -> None:
+        if self.fail_with:
+            raise self.fail_with
+        if complaint.tracking_id in self.docs:
+            raise TrackingIdTaken(complaint.tracking_id)
+        self.docs[complaint.tracking_id] = complaint
+        self.outbox[complaint.tracking_id] = list(outbox)
+
+    async def load(self, tracking_id: str) -> ComplaintDocument | None:
+        return self.docs.get(tracking_id)
+
+    async def load_record(self, tracking_id: str) -> ComplaintRecord | None:
+        complaint = self.docs.get(tracking_id)
+        if complaint is None:
+            return None
+        return ComplaintRecord(
+            complaint=complaint,
+            case=self.cases.get(tracking_id),
+            deadlines=self.deadlines.get(tracking_id, {}),
+        )
+
+
+class FakeCases(Outboxes):
+    """Routing's case store in memory, reading complaints from a FakeComplaints."""
+
+    def __init__(self, complaints: FakeComplaints) -> None:
+        super().__init__()
+        self.complaints = complaints
+        self.cases: dict[str, CaseDocument] = {}
+
+    async def load_complaint(self, tracking_id: str) -> ComplaintDocument | None:
+        return self.complaints.docs.get(tracking_id)
+
+    async def load_case(self, tracking_id: str) -> CaseDocument | None:
+        return self.cases.get(tracking_id)
+
+    async def open_case(self, case: CaseDocument) -> None:
+        self.cases.setdefault(case.tracking_id, case)
+
+    async def record_routing(
+        self,
+        *,
+        tracking_id: str,
+        status: Status,
+        opd: str | None,
+        decision: RoutingDecision,
+        history: HistoryEntry,
+        outbox: Sequence[Document],
+    ) -> bool:
+        case = self.cases.get(tracking_id)
+        if case is None or case.routing is not None or case.status != Status.BELUM_TERVERIFIKASI:
+            return False
+        self.cases[tracking_id] = case.model_copy(
+            update={
+                "status": status,
+                "opd": opd,
+                "routing": decision,
+                "history": [*case.history, history],
+            }
+        )
+        self.outbox.setdefault(tracking_id, []).extend(outbox)
+        return True
+
+
+class FakeRelay:
+    """Moves outbox entries into `published`."""
+
+    def __init__(self, store: Outboxes, *, broker_up: bool = True) -> None:
+        self.store = store
+        self.published: list[Document] = []
+        self.broker_up = broker_up
+
+    async def flush(self, doc_id: str) -> int:
+        pending = self.store.outbox.pop(doc_id, [])
+        self.published.extend(pending)
+        return len(pending)
+
+    async def broker_ready(self) -> bool:
+        return self.broker_up
+
+
+class FakeNotificationLog:
+    """Notification records by key."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, str]] = {}
+
+    async def claim(self, *, key: str, tracking_id: str, kind: str, channel: str) -> Claim:
+        record = self.records.get(key)
+        if record is None:
+            self.records[key] = {"status": "pending"}
+            return Claim.NEW
+        return Claim.ALREADY_SENT if record["status"] == "sent" else Claim.RETRY
+
+    async def mark_sent(self, *, key: str, message_id: str) -> None:
+        self.records[key] = {"status": "sent", "message_id": message_id}
+
+    async def mark_failed(self, *, key: str, error: str) -> None:
+        self.records[key] = {"status": "failed", "error": error}
+
+
+class FakeMailer:
+    """Collects messages; can be switched off to simulate an SMTP outage."""
+
+    def __init__(self) -> None:
+        self.sent: list[EmailMessage] = []
+        self.down = False
+
+    async def send(self, message: EmailMessage) -> None:
+        if self.down:
+            raise DeliveryFailed("smtp: down")
+        self.sent.append(message)

@@ -1,0 +1,141 @@
+"""The storage adapters on the real MongoDB-compatible store."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.intake.adapters.mongo_store import MongoComplaintStore
+from services.intake.ports import TrackingIdTaken
+from services.notify.adapters.mongo_store import MongoNotificationLog
+from services.notify.ports import Claim
+from services.routing.adapters.mongo_store import MongoCaseStore
+from services.sla.adapters.mongo_store import MongoClockStore
+from shared.contracts.types import Channel, RoutingMethod, Stage, Status
+from shared.mongo import NOTIFICATIONS, SLA_CLOCKS, Database, ensure_indexes
+from shared.store.cases import CaseDocument, HistoryEntry, RoutingDecision
+from shared.store.complaints import ComplaintDocument, Reporter
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+
+
+def complaint(tid: str) -> ComplaintDocument:
+    return ComplaintDocument(
+        tracking_id=tid,
+        channel=Channel.EMAIL,
+        text="Sampah menumpuk 🚮",
+        reporter=Reporter(name="Ani", email="ani@lapor.test"),
+        anonymous=True,
+        received_at=NOW,
+    )
+
+
+def case(tid: str) -> CaseDocument:
+    return CaseDocument(tracking_id=tid, channel=Channel.EMAIL, received_at=NOW, updated_at=NOW)
+
+
+async def test_indexes_can_be_ensured_again_and_again(db: Database) -> None:
+    await ensure_indexes(db)
+    await asyncio.gather(*(ensure_indexes(db) for _ in range(3)))
+    info = await db[NOTIFICATIONS].index_information()
+    assert info["key_unique"]["unique"] is True
+
+
+async def test_complaints_round_trip_with_their_case_and_ids_are_unique(db: Database) -> None:
+    await ensure_indexes(db)
+    store = MongoComplaintStore(db)
+    await store.insert(complaint("LPR-261128-RT000"), outbox=[])
+    with pytest.raises(TrackingIdTaken):
+        await store.insert(complaint("LPR-261128-RT000"), outbox=[])
+    record = await store.load_record("LPR-261128-RT000")
+    assert record is not None and record.case is None and record.deadlines == {}
+    assert record.complaint.text == "Sampah menumpuk 🚮" and record.complaint.anonymous
+    assert record.complaint.received_at == NOW
+    assert await store.load_record("LPR-261128-NOPE0") is None
+
+
+async def test_routing_is_recorded_once(db: Database) -> None:
+    cases = MongoCaseStore(db)
+    await cases.open_case(case("LPR-261128-RT001"))
+    await cases.open_case(case("LPR-261128-RT001"))  # redelivery: no error, no change
+    decision = RoutingDecision(method=RoutingMethod.CLASSIFIER, confidence=0.8, decided_at=NOW)
+    history = HistoryEntry(at=NOW, status=Status.DIDISPOSISIKAN, actor="routing")
+    args = {
+        "tracking_id": "LPR-261128-RT001",
+        "status": Status.DIDISPOSISIKAN,
+        "decision": decision,
+        "history": history,
+        "outbox": [],
+    }
+    first = await cases.record_routing(opd="DLH", **args)  # type: ignore[arg-type]
+    again = await cases.record_routing(opd="DINKES", **args)  # type: ignore[arg-type]
+    assert (first, again) == (True, False)
+    loaded = await cases.load_case("LPR-261128-RT001")
+    assert loaded is not None
+    assert loaded.opd == "DLH" and loaded.status == Status.DIDISPOSISIKAN
+    assert len(loaded.history) == 1
+
+
+async def test_the_notification_log_claims_each_key_once(db: Database) -> None:
+    await ensure_indexes(db)
+    log = MongoNotificationLog(db[NOTIFICATIONS])
+    args = {
+        "key": "diterima:LPR-1:email:a@b",
+        "tracking_id": "LPR-1",
+        "kind": "diterima",
+        "channel": "email",
+    }
+    assert await log.claim(**args) == Claim.NEW
+    assert await log.claim(**args) == Claim.RETRY
+    await log.mark_failed(key=args["key"], error="smtp down")
+    assert await log.claim(**args) == Claim.RETRY
+    await log.mark_sent(key=args["key"], message_id="<x@y>")
+    assert await log.claim(**args) == Claim.ALREADY_SENT
+
+
+async def test_concurrent_stage_updates_of_one_case_are_all_kept(db: Database) -> None:
+    store = MongoComplaintStore(db)
+    await store.insert(complaint("LPR-261128-RT002"), outbox=[])
+    clocks = MongoClockStore(db)
+    due = NOW + timedelta(days=3)
+    await asyncio.gather(
+        clocks.start_stage(
+            tracking_id="LPR-261128-RT002",
+            stage=Stage.VERIFICATION,
+            started_at=NOW,
+            due_at=due,
+            opd=None,
+        ),
+        clocks.complete_stage(
+            tracking_id="LPR-261128-RT002", stage=Stage.VERIFICATION, at=NOW + timedelta(hours=5)
+        ),
+        clocks.complete_stage(
+            tracking_id="LPR-261128-RT002", stage=Stage.VERIFICATION, at=NOW + timedelta(hours=2)
+        ),
+        clocks.start_stage(
+            tracking_id="LPR-261128-RT002",
+            stage=Stage.FOLLOW_UP,
+            started_at=NOW,
+            due_at=due,
+            opd="DLH",
+        ),
+    )
+    clock = await db[SLA_CLOCKS].find_one({"_id": "LPR-261128-RT002"})
+    assert clock is not None
+    assert clock["stages"]["verification"]["due_at"] == due
+    assert clock["stages"]["verification"]["met_at"] == NOW + timedelta(hours=2)
+    assert clock["stages"]["follow_up"]["due_at"] == due and clock["opd"] == "DLH"
+    record = await store.load_record("LPR-261128-RT002")
+    assert record is not None
+    assert record.deadlines == {Stage.VERIFICATION: due, Stage.FOLLOW_UP: due}
+
+
+async def test_open_cases_are_counted_by_stage(db: Database) -> None:
+    cases = MongoCaseStore(db)
+    for n in range(3):
+        await cases.open_case(case(f"LPR-261128-CNT0{n}"))
+    counts = await MongoClockStore(db).count_open_by_stage()
+    assert counts[Stage.VERIFICATION] == 3 and counts[Stage.FOLLOW_UP] == 0

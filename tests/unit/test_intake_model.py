@@ -1,0 +1,35 @@
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from services.intake.model import clean_text, normalise_email, normalise_phone
+from services.intake.tracking import TRACKING_ID_PATTERN, new_tracking_id
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def test_tracking_id_matches_the_published_format_and_uses_the_local_date() -> None:
+    # 2026-11-27 18:30 UTC is already 28 November in WIB.
+    tid = new_tracking_id(datetime(2026, 11, 27, 18, 30, tzinfo=UTC), WIB)
+    assert TRACKING_ID_PATTERN.fullmatch(tid)
+    assert tid.startswith("LPR-261128-")
+
+
+def test_tracking_ids_are_random() -> None:
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    assert len({new_tracking_id(now, WIB) for _ in range(200)}) == 200
+
+
+def test_clean_text_keeps_unicode_and_newlines_but_drops_control_characters() -> None:
+    raw = "Jalan\x00 rusak 🚧\r\ndi Daik\x07 cafe\u0301  "
+    assert clean_text(raw) == "Jalan rusak 🚧\ndi Daik café"
+
+
+def test_phone_numbers_become_e164_and_invalid_ones_stay_raw() -> None:
+    assert normalise_phone("0812-3456-7890") == "+6281234567890"
+    assert normalise_phone("+62 812 3456 7890") == "+6281234567890"
+    assert normalise_phone("12345") == "12345"
+
+
+def test_email_is_lowercased_or_rejected() -> None:
+    assert normalise_email(" Warga@Example.ID ") == "warga@example.id"
+    assert normalise_email("bukan email") is None
