@@ -109,4 +109,4 @@ class IntakeService:
         record = await self.store.load_record(tracking_id)
         if record is None:
             return None
-        return public_status_of(record, self.directory)
+        return public_status_of(record, self.directory, self.tz)

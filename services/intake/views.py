@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
@@ -45,12 +46,14 @@ class PublicStatus(BaseModel):
     history: list[PublicHistoryEntry] = []
 
 
-def _entry(at: datetime, status: Status, note: str | None) -> PublicHistoryEntry:
-    return PublicHistoryEntry(at=at, status=status, status_label=STATUS_LABELS[status], note=note)
+def public_status_of(record: ComplaintRecord, directory: Directory, tz: ZoneInfo) -> PublicStatus:
+    """Filter a complaint's record down to what the public may see (times in local time)."""
 
+    def _entry(at: datetime, status: Status, note: str | None) -> PublicHistoryEntry:
+        return PublicHistoryEntry(
+            at=at.astimezone(tz), status=status, status_label=STATUS_LABELS[status], note=note
+        )
 
-def public_status_of(record: ComplaintRecord, directory: Directory) -> PublicStatus:
-    """Filter a complaint's record down to what the public may see."""
     complaint, case = record.complaint, record.case
     status = case.status if case else Status.BELUM_TERVERIFIKASI
     base = PublicStatus(
@@ -67,9 +70,9 @@ def public_status_of(record: ComplaintRecord, directory: Directory) -> PublicSta
         history += [_entry(h.at, h.status, h.note) for h in case.history if h.public]
     return base.model_copy(
         update={
-            "received_at": complaint.received_at,
+            "received_at": complaint.received_at.astimezone(tz),
             "agency": AgencyView(code=agency.code, name=agency.name) if agency else None,
-            "deadlines": dict(record.deadlines),
+            "deadlines": {stage: due.astimezone(tz) for stage, due in record.deadlines.items()},
             "title": complaint.title,
             "text": complaint.text,
             "location": complaint.location,

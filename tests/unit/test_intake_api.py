@@ -133,6 +133,7 @@ async def test_public_status_never_shows_the_reporter(
     status = (await client.get(f"/api/v1/complaints/{tid}")).json()
     assert status["status"] == Status.BELUM_TERVERIFIKASI
     assert "Jalan di Desa Resang" in status["text"]
+    assert status["received_at"].endswith("+07:00")
     flat = str(status)
     assert "Siti" not in flat and "lapor.test" not in flat and "6281" not in flat
 
