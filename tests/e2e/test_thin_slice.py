@@ -22,9 +22,18 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 
 from shared.contracts.events import OpdAssignment
-from tests.conftest import AMQP_BASE, IMAP_PORT, MONGODB_BASE, SMTP_PORT, queue_depth, take_one
+from tests.conftest import (
+    AMQP_BASE,
+    IMAP_PORT,
+    MONGODB_BASE,
+    RABBIT_API,
+    SMTP_PORT,
+    queue_depth,
+    take_one,
+)
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
@@ -192,3 +201,24 @@ async def test_a_web_complaint_is_assigned_deadlined_and_acknowledged_by_mail(
         "lapor.notify.complaint-assigned.dlq",
     ):
         assert await queue_depth(amqp_url, dlq) == 0
+
+
+async def test_with_the_broker_gone_intake_answers_503_and_stores_nothing(
+    stack: Stack, db_name: str
+) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        url = stack.url("intake", "/api/v1/complaints")
+        ok = await client.post(
+            url, json={"text": "Sampah menumpuk di pasar Dabo sejak minggu lalu"}
+        )
+        assert ok.status_code == 201
+        # Deleting the vhost closes every connection to it: the broker is gone for intake.
+        async with httpx.AsyncClient(base_url=RABBIT_API, auth=("guest", "guest")) as api:
+            (await api.delete(f"/vhosts/{stack.vhost}")).raise_for_status()
+        health = await client.get(stack.url("intake", "/healthz"))
+        assert health.status_code == 503 and health.json()["broker"] is False
+        refused = await client.post(url, json={"text": "Jalan berlubang di depan kantor camat"})
+        assert refused.status_code == 503
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGODB_BASE)
+    assert await mongo[db_name]["complaints"].count_documents({}) == 1
+    await mongo.close()

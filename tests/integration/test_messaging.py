@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -132,3 +133,28 @@ async def test_a_message_that_keeps_failing_lands_in_the_dead_letter_queue(
         body = await take_one(amqp_url, Queues.ROUTING_RECEIVED.dead_letter_queue.name)
     assert body is not None and b"LPR-261128-POISN" in body
     assert attempts >= 2
+
+
+async def test_shutdown_lets_a_handler_in_flight_finish_and_ack(amqp_url: str) -> None:
+    started, finished = asyncio.Event(), asyncio.Event()
+    broker = RabbitBroker(amqp_url, graceful_timeout=10)
+
+    @broker.subscriber(
+        Queues.SLA_RECEIVED.queue(delivery_limit=5), EVENTS, ack_policy=AckPolicy.NACK_ON_ERROR
+    )
+    async def slow(event: ComplaintReceived) -> None:
+        started.set()
+        await asyncio.sleep(1.0)
+        finished.set()
+
+    _, event = complaint("LPR-261128-SLOW0")
+    await broker.start()
+    await declare_topology(broker, delivery_limit=5)
+    await broker.publish(
+        event.model_dump(mode="json"), exchange=EVENTS, routing_key=event.event_type, persist=True
+    )
+    await asyncio.wait_for(started.wait(), 10)
+    await broker.stop()  # what the services' lifespan does on SIGTERM
+    assert finished.is_set()
+    # Acknowledged, not requeued: nothing left for the next consumer.
+    assert await queue_depth(amqp_url, Queues.SLA_RECEIVED.name) == 0

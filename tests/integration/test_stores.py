@@ -6,9 +6,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from services.intake.adapters.mongo_store import MongoComplaintStore
-from services.intake.ports import TrackingIdTaken
+from services.intake.ports import TrackingIdTaken, Unavailable
 from services.notify.adapters.mongo_store import MongoNotificationLog
 from services.notify.ports import Claim
 from services.routing.adapters.mongo_store import MongoCaseStore
@@ -139,3 +140,15 @@ async def test_open_cases_are_counted_by_stage(db: Database) -> None:
         await cases.open_case(case(f"LPR-261128-CNT0{n}"))
     counts = await MongoClockStore(db).count_open_by_stage()
     assert counts[Stage.VERIFICATION] == 3 and counts[Stage.FOLLOW_UP] == 0
+
+
+async def test_an_unreachable_store_is_reported_as_unavailable() -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        "mongodb://127.0.0.1:9/lapor", serverSelectionTimeoutMS=300
+    )
+    store = MongoComplaintStore(client.get_default_database())
+    with pytest.raises(Unavailable):
+        await store.insert(complaint("LPR-261128-DOWN0"), outbox=[])
+    with pytest.raises(Unavailable):
+        await store.load_record("LPR-261128-DOWN0")
+    await client.close()
