@@ -26,6 +26,7 @@ __all__ = [
     "CASES",
     "COMPLAINTS",
     "NOTIFICATIONS",
+    "ROUTING_LABELS",
     "SLA_CLOCKS",
     "Collection",
     "Database",
@@ -48,6 +49,7 @@ COMPLAINTS = "complaints"
 CASES = "cases"
 NOTIFICATIONS = "notifications"
 SLA_CLOCKS = "sla_clocks"
+ROUTING_LABELS = "routing_labels"
 
 _INDEXES: dict[str, list[IndexModel]] = {
     COMPLAINTS: [

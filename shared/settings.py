@@ -6,6 +6,7 @@ Every field is documented in `.env.example`; values are validated when a service
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -21,6 +22,7 @@ class CommonSettings(BaseSettings):
         env_prefix="LAPOR_", extra="ignore", frozen=True, env_ignore_empty=True
     )
 
+    environment: Literal["development", "production"] = "development"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     mongodb_url: str = "mongodb://127.0.0.1:27017/lapor"
     timezone: str = "Asia/Jakarta"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Any
 
 from services.intake.ports import ComplaintRecord, TrackingIdTaken
 from services.notify.ports import Claim, DeliveryFailed
@@ -60,6 +61,8 @@ class FakeCases(Outboxes):
         super().__init__()
         self.complaints = complaints
         self.cases: dict[str, CaseDocument] = {}
+        self.deadlines: dict[str, dict[Stage, datetime]] = {}
+        self.labels: dict[str, str] = {}
 
     async def load_complaint(self, tracking_id: str) -> ComplaintDocument | None:
         return self.complaints.docs.get(tracking_id)
@@ -93,6 +96,42 @@ class FakeCases(Outboxes):
         )
         self.outbox.setdefault(tracking_id, []).extend(outbox)
         return True
+
+    async def change_case(
+        self,
+        *,
+        tracking_id: str,
+        expect_status: Status,
+        set_fields: dict[str, Any],
+        history: HistoryEntry,
+        outbox: Sequence[Document],
+    ) -> bool:
+        case = self.cases.get(tracking_id)
+        if case is None or case.status != expect_status:
+            return False
+        update = {
+            k: (Status(v) if k in ("status", "status_before_hold") and v else v)
+            for k, v in set_fields.items()
+        }
+        self.cases[tracking_id] = case.model_copy(
+            update={**update, "history": [*case.history, history]}
+        )
+        self.outbox.setdefault(tracking_id, []).extend(outbox)
+        return True
+
+    async def list_cases(
+        self, *, statuses: Sequence[Status], opd: str | None = None, limit: int = 500
+    ) -> list[CaseDocument]:
+        found = [
+            c for c in self.cases.values() if c.status in statuses and (opd is None or c.opd == opd)
+        ]
+        return sorted(found, key=lambda c: c.received_at)[:limit]
+
+    async def deadlines_of(self, tracking_ids: Sequence[str]) -> dict[str, dict[Stage, datetime]]:
+        return {t: self.deadlines[t] for t in tracking_ids if t in self.deadlines}
+
+    async def keep_label(self, *, tracking_id: str, text: str, opd: str, at: datetime) -> None:
+        self.labels[tracking_id] = opd
 
 
 class FakeRelay:

@@ -6,14 +6,19 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from pymongo.errors import PyMongoError
 
 from services.routing.adapters.mongo_store import MongoCaseStore
+from services.routing.api import build_staff_api, install_staff_error_handlers
+from services.routing.auth import Principal, Role, TokenBook
+from services.routing.casework import CaseWork
 from services.routing.classifier import KeywordClassifier
 from services.routing.handlers import build_router
 from services.routing.metrics import RoutingMetrics
 from services.routing.service import SERVICE, RoutingService
-from services.routing.settings import RoutingSettings
-from shared.directory import load_directory
+from services.routing.settings import RoutingSettings, dev_opd_token
+from shared.directory import Directory, load_directory
+from shared.http import install_error_handlers
 from shared.locks import KeyedLock
 from shared.mongo import CASES
 from shared.observability import configure_logging, new_registry
@@ -39,12 +44,14 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         interval=settings.outbox_relay_interval_seconds,
     )
     runtime.background.append(relay.run)
+    store = MongoCaseStore(runtime.db)
+    metrics = RoutingMetrics.create(registry)
     service = RoutingService(
-        store=MongoCaseStore(runtime.db),
+        store=store,
         relay=relay,
         classifier=KeywordClassifier(directory),
         directory=directory,
-        metrics=RoutingMetrics.create(registry),
+        metrics=metrics,
         threshold=settings.routing_confidence_threshold,
         public_base_url=settings.public_base_url,
         locks=locks,
@@ -58,9 +65,33 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         async with service_lifespan(runtime):
             yield
 
+    work = CaseWork(
+        store=store,
+        relay=relay,
+        directory=directory,
+        metrics=metrics,
+        locks=locks,
+        tz=settings.tz,
+        status_url=service.status_url,
+    )
     app = FastAPI(title="Lapor routing", version="1", lifespan=lifespan)
+    install_error_handlers(app, unavailable=PyMongoError)
+    install_staff_error_handlers(app)
     mount_ops(app, runtime)
+    app.include_router(build_staff_api(work, staff_tokens(settings, directory)))
     return app
+
+
+def staff_tokens(settings: RoutingSettings, directory: Directory) -> TokenBook:
+    """The operator's token and one per OPD (development defaults only in development)."""
+    tokens = {settings.operator_token.get_secret_value(): Principal(role=Role.OPERATOR)}
+    for agency in directory.agencies:
+        token = settings.opd_tokens.get(agency.code)
+        if token is not None:
+            tokens[token.get_secret_value()] = Principal(role=Role.OPD, opd=agency.code)
+        elif settings.environment == "development":
+            tokens[dev_opd_token(agency.code)] = Principal(role=Role.OPD, opd=agency.code)
+    return TokenBook(tokens)
 
 
 def main() -> None:

@@ -3,19 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from services.routing.classifier import Prediction
-from shared.contracts.types import Status
+from shared.contracts.types import Stage, Status
 from shared.mongo import Document
 from shared.store.cases import CaseDocument, HistoryEntry, RoutingDecision
 from shared.store.complaints import ComplaintDocument
 
-__all__ = ["CaseStore", "Classifier", "EventRelay", "RoutingError"]
+__all__ = [
+    "CaseNotFound",
+    "CaseStore",
+    "Classifier",
+    "EventRelay",
+    "Forbidden",
+    "InvalidTransition",
+    "RoutingError",
+    "UnknownAgency",
+]
 
 
 class RoutingError(Exception):
     """Base of routing's errors."""
+
+
+class CaseNotFound(RoutingError):
+    """No such case (or not yet: the complaint may still be on its way)."""
+
+
+class Forbidden(RoutingError):
+    """The principal may not act on this case."""
+
+
+class UnknownAgency(RoutingError):
+    """The agency code is not in the directory."""
+
+
+class InvalidTransition(RoutingError):
+    """The case's state does not allow this action."""
+
+    def __init__(self, *, action: str, status: Status) -> None:
+        super().__init__(f"{action} is not allowed while the case is {status.value}")
+        self.action = action
+        self.status = status
 
 
 class Classifier(Protocol):
@@ -26,7 +57,7 @@ class Classifier(Protocol):
 
 
 class CaseStore(Protocol):
-    """Cases (written by routing only) and the complaints they are about (read only).
+    """Cases (written by routing only) and what it reads beside them.
 
     Callers hold the case's lock around a load-decide-write sequence.
     """
@@ -51,6 +82,28 @@ class CaseStore(Protocol):
         outbox: Sequence[Document],
     ) -> bool:
         """Record a first routing decision with its events; False if already routed."""
+
+    async def change_case(
+        self,
+        *,
+        tracking_id: str,
+        expect_status: Status,
+        set_fields: dict[str, Any],
+        history: HistoryEntry,
+        outbox: Sequence[Document],
+    ) -> bool:
+        """Apply a staff action with its events; False if the status moved meanwhile."""
+
+    async def list_cases(
+        self, *, statuses: Sequence[Status], opd: str | None = None, limit: int = 500
+    ) -> list[CaseDocument]:
+        """Cases in these statuses (of one agency when given), oldest first."""
+
+    async def deadlines_of(self, tracking_ids: Sequence[str]) -> dict[str, dict[Stage, datetime]]:
+        """Stage deadlines per case, as the SLA service recorded them."""
+
+    async def keep_label(self, *, tracking_id: str, text: str, opd: str, at: datetime) -> None:
+        """Keep a human routing decision as a labelled example for retraining."""
 
 
 class EventRelay(Protocol):

@@ -7,22 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.routing.assignment import SERVICE, assignment_events, status_for
 from services.routing.classifier import Prediction
 from services.routing.metrics import RoutingMetrics
 from services.routing.ports import CaseStore, Classifier, EventRelay, RoutingError
-from shared.contracts.events import (
-    ComplaintAssigned,
-    ComplaintHeldForVerification,
-    ComplaintReceived,
-    Event,
-    OpdAssignment,
-    ReporterView,
-)
+from shared.contracts.events import ComplaintHeldForVerification, ComplaintReceived, Event
 from shared.contracts.types import RoutingMethod, Status
-from shared.directory import Agency, Directory
+from shared.directory import Directory
 from shared.locks import KeyedLock
-from shared.messaging.topology import EVENTS, OPD_EXCHANGE, opd_routing_key
-from shared.mongo import Document
+from shared.messaging.topology import EVENTS
 from shared.outbox import outbox_entry
 from shared.store.cases import CaseDocument, HistoryEntry, RoutingDecision
 from shared.store.complaints import ComplaintDocument
@@ -30,11 +23,10 @@ from shared.store.complaints import ComplaintDocument
 __all__ = ["SERVICE", "ComplaintNotFound", "RoutingService"]
 
 log = logging.getLogger(__name__)
-SERVICE = "routing"
 
 
 class ComplaintNotFound(RoutingError):
-    """The event names a complaint the store does not have (yet)."""
+    """The event names a complaint the store does not have (yet): retried."""
 
 
 def _utcnow() -> datetime:
@@ -88,12 +80,18 @@ class RoutingService:
         if agency is None or prediction.confidence < self.threshold:
             await self._hold(complaint=complaint, prediction=prediction, cause=cause, now=now)
             return
-        status = Status.DITERUSKAN if agency.external else Status.DIDISPOSISIKAN
+        status = status_for(agency)
         decision = RoutingDecision(
             method=RoutingMethod.CLASSIFIER, confidence=prediction.confidence, decided_at=now
         )
-        outbox = self._assignment_events(
-            complaint=complaint, agency=agency, status=status, decision=decision, cause=cause
+        outbox = assignment_events(
+            complaint=complaint,
+            agency=agency,
+            method=decision.method,
+            confidence=decision.confidence,
+            assigned_at=now,
+            correlation_id=cause.correlation_id,
+            status_url=self.status_url(complaint.tracking_id),
         )
         note = f"{'Diteruskan ke' if agency.external else 'Didisposisikan ke'} {agency.name}"
         changed = await self.store.record_routing(
@@ -101,7 +99,9 @@ class RoutingService:
             status=status,
             opd=agency.code,
             decision=decision,
-            history=HistoryEntry(at=now, status=status, actor=SERVICE, note=note),
+            history=HistoryEntry(
+                at=now, status=status, actor=SERVICE, action="disposition", note=note
+            ),
             outbox=outbox,
         )
         if changed:
@@ -116,58 +116,9 @@ class RoutingService:
                 },
             )
 
-    def _assignment_events(
-        self,
-        *,
-        complaint: ComplaintDocument,
-        agency: Agency,
-        status: Status,
-        decision: RoutingDecision,
-        cause: Event,
-    ) -> list[Document]:
-        assigned = ComplaintAssigned(
-            correlation_id=cause.correlation_id,
-            tracking_id=complaint.tracking_id,
-            opd=agency.code,
-            opd_name=agency.name,
-            external=agency.external,
-            status=status,
-            method=decision.method,
-            confidence=decision.confidence,
-            received_at=complaint.received_at,
-            assigned_at=decision.decided_at,
-        )
-        queued = OpdAssignment(
-            correlation_id=cause.correlation_id,
-            tracking_id=complaint.tracking_id,
-            opd=agency.code,
-            title=complaint.title,
-            text=complaint.text,
-            location=complaint.location,
-            channel=complaint.channel,
-            confidential=complaint.confidential,
-            anonymous=complaint.anonymous,
-            reporter=None
-            if complaint.anonymous
-            else ReporterView(
-                name=complaint.reporter.name,
-                email=complaint.reporter.email,
-                phone=complaint.reporter.phone,
-            ),
-            received_at=complaint.received_at,
-            assigned_at=decision.decided_at,
-            status_url=f"{self.public_base_url.rstrip('/')}/api/v1/complaints/"
-            f"{complaint.tracking_id}",
-        )
-        return [
-            outbox_entry(publisher=SERVICE, exchange=EVENTS, event=assigned),
-            outbox_entry(
-                publisher=SERVICE,
-                exchange=OPD_EXCHANGE,
-                event=queued,
-                routing_key=opd_routing_key(agency.code),
-            ),
-        ]
+    def status_url(self, tracking_id: str) -> str:
+        """The public status link of a complaint."""
+        return f"{self.public_base_url.rstrip('/')}/api/v1/complaints/{tracking_id}"
 
     async def _hold(
         self,
@@ -200,6 +151,7 @@ class RoutingService:
                 at=now,
                 status=Status.BELUM_TERVERIFIKASI,
                 actor=SERVICE,
+                action="held_for_verification",
                 note="Menunggu verifikasi petugas",
                 public=False,
             ),

@@ -14,6 +14,9 @@ __all__ = [
     "ComplaintAssigned",
     "ComplaintHeldForVerification",
     "ComplaintReceived",
+    "ComplaintResolved",
+    "ComplaintResponded",
+    "ComplaintStatusChanged",
     "Event",
     "OpdAssignment",
     "ReporterView",
@@ -69,10 +72,15 @@ class ComplaintAssigned(Event):
     confidence: float = Field(ge=0.0, le=1.0)
     received_at: AwareDatetime
     assigned_at: AwareDatetime
+    previous_opd: str | None = None
+    note: str | None = None
 
 
 class ComplaintHeldForVerification(Event):
-    """Routing was not sure enough: a human verifier must choose the agency."""
+    """A human verifier must choose the agency: routing was unsure, or an OPD passed it back.
+
+    `reason` is `low_confidence` or `rejected_by_opd` (bukan wewenang, with `note`).
+    """
 
     event_type: ClassVar[str] = "complaint.held_for_verification"
 
@@ -80,6 +88,45 @@ class ComplaintHeldForVerification(Event):
     suggested_opd: str | None = None
     confidence: float = Field(ge=0.0, le=1.0)
     reason: str
+    rejected_by: str | None = None
+    note: str | None = None
+
+
+class ComplaintResponded(Event):
+    """The OPD wrote a follow-up (tindak lanjut) for the reporter."""
+
+    event_type: ClassVar[str] = "complaint.responded"
+
+    tracking_id: str
+    opd: str
+    opd_name: str
+    response: str
+    responded_at: AwareDatetime
+
+
+class ComplaintResolved(Event):
+    """The case is closed as done (selesai), by the OPD, the operator or auto-close."""
+
+    event_type: ClassVar[str] = "complaint.resolved"
+
+    tracking_id: str
+    opd: str | None = None
+    opd_name: str | None = None
+    text: str | None = None
+    resolved_by: str
+    resolved_at: AwareDatetime
+
+
+class ComplaintStatusChanged(Event):
+    """The operator put a case on hold (tunda), resumed it, or archived it (arsip)."""
+
+    event_type: ClassVar[str] = "complaint.status_changed"
+
+    tracking_id: str
+    status: Status
+    previous_status: Status
+    reason: str | None = None
+    changed_at: AwareDatetime
 
 
 class ReporterView(BaseModel):

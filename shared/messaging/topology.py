@@ -44,6 +44,9 @@ class RoutingKey(StrEnum):
     COMPLAINT_RECEIVED = "complaint.received"
     COMPLAINT_ASSIGNED = "complaint.assigned"
     COMPLAINT_HELD = "complaint.held_for_verification"
+    COMPLAINT_RESPONDED = "complaint.responded"
+    COMPLAINT_RESOLVED = "complaint.resolved"
+    COMPLAINT_STATUS_CHANGED = "complaint.status_changed"
 
 
 @dataclass(frozen=True)

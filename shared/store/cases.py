@@ -44,6 +44,7 @@ class HistoryEntry(BaseModel):
     at: AwareDatetime
     status: Status
     actor: str
+    action: str = "status"
     note: str | None = None
     public: bool = True
 
@@ -60,6 +61,8 @@ class CaseDocument(BaseModel):
     status: Status = Status.BELUM_TERVERIFIKASI
     opd: str | None = None
     routing: RoutingDecision | None = None
+    status_before_hold: Status | None = None
+    responses: int = 0
     history: list[HistoryEntry] = Field(default_factory=list)
     received_at: AwareDatetime
     updated_at: AwareDatetime

@@ -1,5 +1,5 @@
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from services.notify.settings import NotifySettings
 from shared.settings import CommonSettings
@@ -53,6 +53,8 @@ def test_every_setting_is_documented_in_env_example_with_its_default() -> None:
         for name, field in cls.model_fields.items():
             key = f"LAPOR_{name.upper()}"
             assert key in documented, f"{key} missing from .env.example"
-            default = field.default
-            shown = "" if default is None else str(default)
+            default = field.get_default(call_default_factory=True)
+            if isinstance(default, SecretStr):
+                default = default.get_secret_value()
+            shown = "" if default in (None, {}) else str(default)
             assert documented[key] == shown, f"{key}: .env.example says {documented[key]!r}"
