@@ -28,6 +28,8 @@ __all__ = [
     "NOTIFICATIONS",
     "ROUTING_LABELS",
     "SLA_CLOCKS",
+    "SLA_FIRED",
+    "SLA_TIMERS",
     "Collection",
     "Database",
     "Document",
@@ -49,6 +51,8 @@ COMPLAINTS = "complaints"
 CASES = "cases"
 NOTIFICATIONS = "notifications"
 SLA_CLOCKS = "sla_clocks"
+SLA_TIMERS = "sla_timers"
+SLA_FIRED = "sla_fired"
 ROUTING_LABELS = "routing_labels"
 
 _INDEXES: dict[str, list[IndexModel]] = {
@@ -65,8 +69,12 @@ _INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("key", ASCENDING)], name="key_unique", unique=True),
         IndexModel([("tracking_id", ASCENDING)], name="tracking_id"),
     ],
-    SLA_CLOCKS: [
-        IndexModel([("next_due_at", ASCENDING)], name="next_due_at"),
+    SLA_TIMERS: [
+        IndexModel([("state", ASCENDING), ("fire_at", ASCENDING)], name="state_fire_at"),
+        IndexModel([("tracking_id", ASCENDING), ("state", ASCENDING)], name="tracking_state"),
+    ],
+    SLA_FIRED: [
+        IndexModel([("outbox.publisher", ASCENDING)], name="outbox_publisher"),
     ],
 }
 

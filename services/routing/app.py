@@ -56,15 +56,6 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         public_base_url=settings.public_base_url,
         locks=locks,
     )
-    runtime.include(
-        build_router(service, prefetch=settings.prefetch, delivery_limit=settings.delivery_limit)
-    )
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with service_lifespan(runtime):
-            yield
-
     work = CaseWork(
         store=store,
         relay=relay,
@@ -74,6 +65,17 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
         tz=settings.tz,
         status_url=service.status_url,
     )
+    runtime.include(
+        build_router(
+            service, work, prefetch=settings.prefetch, delivery_limit=settings.delivery_limit
+        )
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with service_lifespan(runtime):
+            yield
+
     app = FastAPI(title="Lapor routing", version="1", lifespan=lifespan)
     install_error_handlers(app, unavailable=PyMongoError)
     install_staff_error_handlers(app)

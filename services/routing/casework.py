@@ -26,6 +26,7 @@ from services.routing.ports import (
 )
 from services.routing.views import CaseSummary, CaseView, case_summary, case_view
 from shared.contracts.events import (
+    CloseComplaint,
     ComplaintHeldForVerification,
     ComplaintResolved,
     ComplaintResponded,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 OPEN_FOR_AGENCY = (Status.DIDISPOSISIKAN, Status.DITERUSKAN, Status.DITINDAKLANJUTI, Status.TUNDA)
 _ASSIGNED = {Status.DIDISPOSISIKAN, Status.DITERUSKAN, Status.DITINDAKLANJUTI}
+AUTO_CLOSE_NOTE = "Ditutup otomatis: tidak ada tanggapan pelapor atas tindak lanjut"
 
 
 def _utcnow() -> datetime:
@@ -260,6 +262,27 @@ class CaseWork:
         allowed = {Status.BELUM_TERVERIFIKASI, Status.TUNDA, Status.SELESAI}
         return await self._act(principal, tracking_id, "arsip", allowed, change, reason)
 
+    async def close_unanswered(self, *, command: CloseComplaint) -> None:
+        """Auto-close: a follow-up the reporter did not answer in time (from sla)."""
+        system = Principal(role=Role.OPERATOR)
+
+        def change(case: CaseDocument, complaint: ComplaintDocument, now: datetime) -> _Change:
+            agency = self.directory.get(case.opd) if case.opd else None
+            resolved = ComplaintResolved(
+                correlation_id=tracking_id, tracking_id=tracking_id,
+                opd=agency.code if agency else None, opd_name=agency.name if agency else None,
+                text=None, resolved_by="system:auto_close", resolved_at=now,
+            )
+            return _Change(status=Status.SELESAI, note=AUTO_CLOSE_NOTE, events=[resolved])
+
+        tracking_id = command.tracking_id
+        try:
+            await self._act(system, tracking_id, "auto_close", {Status.DITINDAKLANJUTI}, change,
+                            command.reason, actor="system:auto_close")
+        except InvalidTransition as exc:  # the reporter answered, or staff acted: nothing to do
+            log.info("auto-close skipped", extra={"tracking_id": tracking_id,
+                                                  "status": exc.status.value})
+
     # --- machinery -----------------------------------------------------------------------
     async def _act(
         self,
@@ -269,6 +292,8 @@ class CaseWork:
         allowed: Collection[Status],
         change: Callable[[CaseDocument, ComplaintDocument, datetime], _Change],
         why: str | None,
+        *,
+        actor: str | None = None,
     ) -> CaseView:
         async with self.locks.hold(tracking_id):
             case, complaint = await self._load(tracking_id)

@@ -23,7 +23,8 @@ class RoutingSettings(CommonSettings):
 
     routing_port: int = Field(default=8001, ge=1, le=65535)
     routing_confidence_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
-    routing_model_file: Path | None = None
+    routing_model_file: Path = Path("var/models/routing.joblib")
+    cache_dir: Path = Path("var/cache")
     operator_token: SecretStr = SecretStr(DEV_OPERATOR_TOKEN)
     opd_tokens: dict[str, SecretStr] = Field(default_factory=dict)
 

@@ -10,13 +10,29 @@ from fastapi import FastAPI
 from services.sla.adapters.mongo_store import MongoClockStore
 from services.sla.handlers import build_router
 from services.sla.metrics import SlaMetrics
-from services.sla.service import SERVICE, SlaService
+from services.sla.scanner import TimerScanner
+from services.sla.service import SERVICE, SlaPolicy, SlaService
 from services.sla.settings import SlaSettings
-from services.sla.workcalendar import PlainDaysCalendar
+from services.sla.workcalendar import WorkingDayCalendar
+from shared.locks import KeyedLock
+from shared.mongo import SLA_FIRED
 from shared.observability import configure_logging, new_registry
+from shared.outbox import OutboxRelay
 from shared.runtime import Runtime, mount_ops, service_lifespan
 
 __all__ = ["create_app"]
+
+
+def policy_of(settings: SlaSettings) -> SlaPolicy:
+    """The allowances from the settings."""
+    return SlaPolicy(
+        verification_days=settings.verification_days,
+        follow_up_days=settings.follow_up_days,
+        completion_days=settings.completion_days,
+        completion_in_working_days=settings.completion_in_working_days,
+        auto_close_days=settings.auto_close_days,
+        reminder_lead=settings.reminder_lead_working_days,
+    )
 
 
 def create_app(settings: SlaSettings | None = None) -> FastAPI:
@@ -24,18 +40,32 @@ def create_app(settings: SlaSettings | None = None) -> FastAPI:
     settings = settings or SlaSettings()
     registry = new_registry()
     runtime = Runtime.create(service=SERVICE, settings=settings, registry=registry)
+    store = MongoClockStore(runtime.db)
+    metrics = SlaMetrics.create(registry)
+    locks = KeyedLock()
     service = SlaService(
-        store=MongoClockStore(runtime.db),
-        calendar=PlainDaysCalendar(),
-        metrics=SlaMetrics.create(registry),
-        verification_days=settings.verification_days,
-        follow_up_days=settings.follow_up_days,
+        store=store,
+        calendar=WorkingDayCalendar.from_settings(settings),
+        metrics=metrics,
+        policy=policy_of(settings),
+        locks=locks,
     )
+    relay = OutboxRelay(
+        collection=runtime.db[SLA_FIRED],
+        broker=runtime.broker,
+        publisher=SERVICE,
+        lock=KeyedLock(),
+        interval=settings.outbox_relay_interval_seconds,
+    )
+    scanner = TimerScanner(store=store, relay=relay, metrics=metrics, locks=locks)
     runtime.include(
         build_router(service, prefetch=settings.prefetch, delivery_limit=settings.delivery_limit)
     )
-    interval = settings.open_gauge_interval_seconds
-    runtime.background.append(lambda: service.run_open_gauge(interval))
+    runtime.background += [
+        relay.run,
+        lambda: scanner.run(settings.sla_scan_interval_seconds),
+        lambda: service.run_open_gauge(settings.open_gauge_interval_seconds),
+    ]
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

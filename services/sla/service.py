@@ -1,63 +1,228 @@
-"""SLA use cases: start and stop stage clocks as the case moves."""
+"""SLA use cases: each case event starts, meets, cancels, pauses or resumes stage clocks."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from services.sla.metrics import SlaMetrics
-from services.sla.ports import ClockStore
-from services.sla.workcalendar import Calendar
-from shared.contracts.events import ComplaintAssigned, ComplaintReceived
-from shared.contracts.types import Stage
+from services.sla.plan import plan_stage, remaining_working_days
+from services.sla.ports import Clock, ClockStore, StageClock
+from services.sla.workcalendar import WorkingDayCalendar
+from shared.contracts.events import (
+    ComplaintAssigned,
+    ComplaintFollowUpReceived,
+    ComplaintHeldForVerification,
+    ComplaintReceived,
+    ComplaintResolved,
+    ComplaintResponded,
+    ComplaintStatusChanged,
+)
+from shared.contracts.types import Stage, Status
+from shared.locks import KeyedLock
 
-__all__ = ["SERVICE", "SlaService"]
+__all__ = ["SERVICE", "SlaPolicy", "SlaService"]
 
 log = logging.getLogger(__name__)
 SERVICE = "sla"
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """The allowances (INTERFACES and the LAPOR! rules)."""
+
+    verification_days: int = 3
+    follow_up_days: int = 5
+    completion_days: int = 60
+    completion_in_working_days: bool = False
+    auto_close_days: int = 10
+    reminder_lead: int = 1
+
+
 @dataclass
 class SlaService:
-    """Stage deadlines."""
+    """Stage clocks, driven by case events. Every handler is idempotent."""
 
     store: ClockStore
-    calendar: Calendar
+    calendar: WorkingDayCalendar
     metrics: SlaMetrics
-    verification_days: int
-    follow_up_days: int
+    policy: SlaPolicy
+    locks: KeyedLock
+    clock: Callable[[], datetime] = _utcnow
 
-    async def start_verification(self, *, event: ComplaintReceived) -> None:
-        """A received complaint must be verified within the verification allowance."""
-        due = self.calendar.due(event.received_at, self.verification_days)
-        await self.store.start_stage(
-            tracking_id=event.tracking_id,
-            stage=Stage.VERIFICATION,
-            started_at=event.received_at,
-            due_at=due,
+    async def on_received(self, *, event: ComplaintReceived) -> None:
+        """Verification (3 HK) and completion (60 days) start at receipt."""
+        p, start = self.policy, event.received_at
+        completion = (
+            self.calendar.due(start, p.completion_days)
+            if p.completion_in_working_days
+            else self.calendar.add_calendar_days(start, p.completion_days)
+        )
+        async with self.locks.hold(event.tracking_id):
+            clock = await self.store.load_clock(event.tracking_id)
+            if clock is None or Stage.VERIFICATION not in clock.stages:
+                await self._start(
+                    event.tracking_id,
+                    Stage.VERIFICATION,
+                    start,
+                    self.calendar.due(start, p.verification_days),
+                    opd=None,
+                )
+            if clock is None or Stage.COMPLETION not in clock.stages:
+                await self._start(event.tracking_id, Stage.COMPLETION, start, completion, opd=None)
+
+    async def on_assigned(self, *, event: ComplaintAssigned) -> None:
+        """Disposition meets verification and (re)starts the OPD's follow-up (5 HK)."""
+        async with self.locks.hold(event.tracking_id):
+            clock = await self._clock(event.tracking_id)
+            await self._meet(clock, Stage.VERIFICATION, event.assigned_at)
+            follow_up = clock.stages.get(Stage.FOLLOW_UP)
+            if follow_up is not None and follow_up.started_at >= event.assigned_at:
+                return  # this disposition (or a later one) was handled already
+            await self.store.cancel_timers(tracking_id=event.tracking_id, stages=[Stage.FOLLOW_UP])
+            if event.external:
+                return  # forwarded outside the pemda: no OPD follow-up clock
+            due = self.calendar.due(event.assigned_at, self.policy.follow_up_days)
+            await self._start(
+                event.tracking_id, Stage.FOLLOW_UP, event.assigned_at, due, opd=event.opd
+            )
+
+    async def on_held(self, *, event: ComplaintHeldForVerification) -> None:
+        """Bukan wewenang: the follow-up stops, verification starts again."""
+        if event.reason != "rejected_by_opd":
+            return  # low confidence at receipt: the verification clock already runs
+        async with self.locks.hold(event.tracking_id):
+            clock = await self._clock(event.tracking_id)
+            verification = clock.stages.get(Stage.VERIFICATION)
+            if verification is not None and verification.started_at >= event.occurred_at:
+                return
+            await self._cancel(clock, [Stage.FOLLOW_UP, Stage.AUTO_CLOSE], event.occurred_at)
+            due = self.calendar.due(event.occurred_at, self.policy.verification_days)
+            await self._start(
+                event.tracking_id, Stage.VERIFICATION, event.occurred_at, due, opd=None
+            )
+
+    async def on_responded(self, *, event: ComplaintResponded) -> None:
+        """A follow-up meets the OPD's stage and starts the auto-close clock (10 HK)."""
+        async with self.locks.hold(event.tracking_id):
+            clock = await self._clock(event.tracking_id)
+            await self._meet(clock, Stage.FOLLOW_UP, event.responded_at)
+            auto = clock.stages.get(Stage.AUTO_CLOSE)
+            if auto is not None and auto.started_at >= event.responded_at:
+                return
+            await self.store.cancel_timers(tracking_id=event.tracking_id, stages=[Stage.AUTO_CLOSE])
+            due = self.calendar.due(event.responded_at, self.policy.auto_close_days)
+            await self._start(
+                event.tracking_id, Stage.AUTO_CLOSE, event.responded_at, due, opd=event.opd
+            )
+
+    async def on_reporter_reply(self, *, event: ComplaintFollowUpReceived) -> None:
+        """The reporter answered: the case must not close itself."""
+        async with self.locks.hold(event.tracking_id):
+            clock = await self._clock(event.tracking_id)
+            auto = clock.stages.get(Stage.AUTO_CLOSE)
+            if auto is not None and auto.started_at <= event.received_at:
+                await self._cancel(clock, [Stage.AUTO_CLOSE], event.received_at)
+
+    async def on_resolved(self, *, event: ComplaintResolved) -> None:
+        """Selesai: completion is met; every other clock stops."""
+        async with self.locks.hold(event.tracking_id):
+            clock = await self._clock(event.tracking_id)
+            await self._meet(clock, Stage.COMPLETION, event.resolved_at)
+            await self._meet(clock, Stage.FOLLOW_UP, event.resolved_at)
+            await self._cancel(clock, [Stage.VERIFICATION, Stage.AUTO_CLOSE], event.resolved_at)
+
+    async def on_status_changed(self, *, event: ComplaintStatusChanged) -> None:
+        """Tunda pauses every open clock, resuming restarts them; arsip stops them."""
+        async with self.locks.hold(event.tracking_id):
+            clock = await self._clock(event.tracking_id)
+            if event.status is Status.TUNDA:
+                await self._pause(clock, event.changed_at)
+            elif event.status is Status.ARSIP:
+                await self._cancel(clock, list(Stage), event.changed_at)
+            elif event.previous_status is Status.TUNDA:
+                await self._resume(clock, event.changed_at)
+
+    # --- machinery -----------------------------------------------------------------------
+    async def _clock(self, tracking_id: str) -> Clock:
+        clock = await self.store.load_clock(tracking_id)
+        return clock or Clock.model_validate({"_id": tracking_id})
+
+    async def _start(
+        self,
+        tracking_id: str,
+        stage: Stage,
+        started_at: datetime,
+        due_at: datetime,
+        *,
+        opd: str | None,
+    ) -> None:
+        plan = plan_stage(
+            self.calendar,
+            stage=stage,
+            started_at=started_at,
+            due_at=due_at,
+            reminder_lead=self.policy.reminder_lead,
+        )
+        await self.store.save_stage(
+            tracking_id=tracking_id,
+            stage=stage,
+            opd=opd,
+            clock=StageClock(started_at=started_at, due_at=due_at),
+        )
+        await self.store.add_timers(tracking_id=tracking_id, opd=opd, plan=plan)
+        log.info("stage started", extra={"tracking_id": tracking_id, "stage": stage.value})
+
+    async def _meet(self, clock: Clock, stage: Stage, at: datetime) -> None:
+        current = clock.stages.get(stage)
+        if current is None or not current.open:
+            return
+        await self.store.save_stage(
+            tracking_id=clock.tracking_id,
+            stage=stage,
             opd=None,
+            clock=current.model_copy(update={"met_at": at}),
         )
-        log.info(
-            "deadline recorded",
-            extra={"tracking_id": event.tracking_id, "stage": Stage.VERIFICATION.value},
-        )
+        await self.store.cancel_timers(tracking_id=clock.tracking_id, stages=[stage])
 
-    async def start_follow_up(self, *, event: ComplaintAssigned) -> None:
-        """Disposition ends verification and starts the OPD's follow-up clock."""
-        await self.store.complete_stage(
-            tracking_id=event.tracking_id, stage=Stage.VERIFICATION, at=event.assigned_at
-        )
-        if event.external:
-            return  # forwarded to a body outside the pemda: no OPD follow-up clock
-        due = self.calendar.due(event.assigned_at, self.follow_up_days)
-        await self.store.start_stage(
-            tracking_id=event.tracking_id,
-            stage=Stage.FOLLOW_UP,
-            started_at=event.assigned_at,
-            due_at=due,
-            opd=event.opd,
-        )
+    async def _cancel(self, clock: Clock, stages: list[Stage], at: datetime) -> None:
+        for stage in stages:
+            current = clock.stages.get(stage)
+            if current is not None and current.open:
+                await self.store.save_stage(
+                    tracking_id=clock.tracking_id,
+                    stage=stage,
+                    opd=None,
+                    clock=current.model_copy(update={"cancelled_at": at}),
+                )
+        await self.store.cancel_timers(tracking_id=clock.tracking_id, stages=stages)
+
+    async def _pause(self, clock: Clock, at: datetime) -> None:
+        if clock.paused_at is not None:
+            return
+        await self.store.set_paused(tracking_id=clock.tracking_id, paused_at=at)
+        await self.store.cancel_timers(tracking_id=clock.tracking_id, stages=list(Stage))
+
+    async def _resume(self, clock: Clock, at: datetime) -> None:
+        if clock.paused_at is None:
+            return
+        for stage, current in clock.stages.items():
+            if not current.open:
+                continue
+            left = remaining_working_days(
+                self.calendar, paused_at=clock.paused_at, due_at=current.due_at
+            )
+            await self._start(
+                clock.tracking_id, stage, at, self.calendar.due(at, left), opd=clock.opd
+            )
+        await self.store.set_paused(tracking_id=clock.tracking_id, paused_at=None)
 
     async def refresh_open_gauge(self) -> None:
         """Set `lapor_complaints_open{stage}` from the store."""

@@ -1,7 +1,9 @@
 """The wire schema: events (past tense) published on the broker. Contracts only grow."""
 
 from shared.contracts.events import (
+    CloseComplaint,
     ComplaintAssigned,
+    ComplaintFollowUpReceived,
     ComplaintHeldForVerification,
     ComplaintReceived,
     ComplaintResolved,
@@ -10,12 +12,17 @@ from shared.contracts.events import (
     Event,
     OpdAssignment,
     ReporterView,
+    SlaBreached,
+    SlaEscalated,
+    SlaReminderDue,
 )
 from shared.contracts.types import Channel, RoutingMethod, Stage, Status
 
 __all__ = [
     "Channel",
+    "CloseComplaint",
     "ComplaintAssigned",
+    "ComplaintFollowUpReceived",
     "ComplaintHeldForVerification",
     "ComplaintReceived",
     "ComplaintResolved",
@@ -25,6 +32,9 @@ __all__ = [
     "OpdAssignment",
     "ReporterView",
     "RoutingMethod",
+    "SlaBreached",
+    "SlaEscalated",
+    "SlaReminderDue",
     "Stage",
     "Status",
 ]

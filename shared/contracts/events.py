@@ -8,10 +8,12 @@ from uuid import uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.contracts.types import Channel, RoutingMethod, Status
+from shared.contracts.types import Channel, RoutingMethod, Stage, Status
 
 __all__ = [
+    "CloseComplaint",
     "ComplaintAssigned",
+    "ComplaintFollowUpReceived",
     "ComplaintHeldForVerification",
     "ComplaintReceived",
     "ComplaintResolved",
@@ -20,6 +22,9 @@ __all__ = [
     "Event",
     "OpdAssignment",
     "ReporterView",
+    "SlaBreached",
+    "SlaEscalated",
+    "SlaReminderDue",
 ]
 
 
@@ -159,3 +164,58 @@ class OpdAssignment(Event):
     received_at: AwareDatetime
     assigned_at: AwareDatetime
     status_url: str
+
+
+class ComplaintFollowUpReceived(Event):
+    """The reporter wrote again about a complaint (SMS or email reply carrying its ID)."""
+
+    event_type: ClassVar[str] = "complaint.follow_up_received"
+
+    tracking_id: str
+    channel: Channel
+    text: str
+    received_at: AwareDatetime
+
+
+class SlaReminderDue(Event):
+    """A stage's deadline is near: remind whoever owns the stage (in working hours)."""
+
+    event_type: ClassVar[str] = "sla.reminder_due"
+
+    tracking_id: str
+    stage: Stage
+    opd: str | None = None
+    due_at: AwareDatetime
+
+
+class SlaBreached(Event):
+    """A stage's deadline passed without the stage being met."""
+
+    event_type: ClassVar[str] = "sla.breached"
+
+    tracking_id: str
+    stage: Stage
+    opd: str | None = None
+    due_at: AwareDatetime
+    breached_at: AwareDatetime
+
+
+class SlaEscalated(Event):
+    """A breach, escalated to the Admin Koordinator and the OPD head (in working hours)."""
+
+    event_type: ClassVar[str] = "sla.escalated"
+
+    tracking_id: str
+    stage: Stage
+    opd: str | None = None
+    due_at: AwareDatetime
+
+
+class CloseComplaint(Event):
+    """Command to routing: close a case the reporter did not answer after its follow-up."""
+
+    event_type: ClassVar[str] = "command.close_complaint"
+
+    tracking_id: str
+    reason: str
+    responded_at: AwareDatetime | None = None

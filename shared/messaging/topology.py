@@ -47,6 +47,11 @@ class RoutingKey(StrEnum):
     COMPLAINT_RESPONDED = "complaint.responded"
     COMPLAINT_RESOLVED = "complaint.resolved"
     COMPLAINT_STATUS_CHANGED = "complaint.status_changed"
+    COMPLAINT_FOLLOW_UP = "complaint.follow_up_received"
+    SLA_REMINDER_DUE = "sla.reminder_due"
+    SLA_BREACHED = "sla.breached"
+    SLA_ESCALATED = "sla.escalated"
+    CLOSE_COMPLAINT = "command.close_complaint"
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,16 @@ class Queues:
     ROUTING_RECEIVED = ConsumerQueue(
         "lapor.routing.complaint-received", RoutingKey.COMPLAINT_RECEIVED
     )
+    ROUTING_CLOSE = ConsumerQueue("lapor.routing.close-complaint", RoutingKey.CLOSE_COMPLAINT)
     SLA_RECEIVED = ConsumerQueue("lapor.sla.complaint-received", RoutingKey.COMPLAINT_RECEIVED)
     SLA_ASSIGNED = ConsumerQueue("lapor.sla.complaint-assigned", RoutingKey.COMPLAINT_ASSIGNED)
+    SLA_HELD = ConsumerQueue("lapor.sla.complaint-held", RoutingKey.COMPLAINT_HELD)
+    SLA_RESPONDED = ConsumerQueue("lapor.sla.complaint-responded", RoutingKey.COMPLAINT_RESPONDED)
+    SLA_RESOLVED = ConsumerQueue("lapor.sla.complaint-resolved", RoutingKey.COMPLAINT_RESOLVED)
+    SLA_STATUS_CHANGED = ConsumerQueue(
+        "lapor.sla.complaint-status-changed", RoutingKey.COMPLAINT_STATUS_CHANGED
+    )
+    SLA_FOLLOW_UP = ConsumerQueue("lapor.sla.complaint-follow-up", RoutingKey.COMPLAINT_FOLLOW_UP)
     NOTIFY_RECEIVED = ConsumerQueue(
         "lapor.notify.complaint-received", RoutingKey.COMPLAINT_RECEIVED
     )

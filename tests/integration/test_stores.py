@@ -14,8 +14,14 @@ from services.notify.adapters.mongo_store import MongoNotificationLog
 from services.notify.ports import Claim
 from services.routing.adapters.mongo_store import MongoCaseStore
 from services.sla.adapters.mongo_store import MongoClockStore
+from services.sla.metrics import SlaMetrics
+from services.sla.service import SlaPolicy, SlaService
+from services.sla.workcalendar import WorkingDayCalendar
+from shared.contracts.events import ComplaintAssigned, ComplaintReceived
 from shared.contracts.types import Channel, RoutingMethod, Stage, Status
+from shared.locks import KeyedLock
 from shared.mongo import NOTIFICATIONS, SLA_CLOCKS, Database, ensure_indexes
+from shared.observability import new_registry
 from shared.store.cases import CaseDocument, HistoryEntry, RoutingDecision
 from shared.store.complaints import ComplaintDocument, Reporter
 
@@ -97,41 +103,43 @@ async def test_the_notification_log_claims_each_key_once(db: Database) -> None:
     assert await log.claim(**args) == Claim.ALREADY_SENT
 
 
-async def test_concurrent_stage_updates_of_one_case_are_all_kept(db: Database) -> None:
+async def test_concurrent_clock_changes_of_one_case_are_all_kept(db: Database) -> None:
     store = MongoComplaintStore(db)
     await store.insert(complaint("LPR-261128-RT002"), outbox=[])
-    clocks = MongoClockStore(db)
-    due = NOW + timedelta(days=3)
-    await asyncio.gather(
-        clocks.start_stage(
-            tracking_id="LPR-261128-RT002",
-            stage=Stage.VERIFICATION,
-            started_at=NOW,
-            due_at=due,
-            opd=None,
-        ),
-        clocks.complete_stage(
-            tracking_id="LPR-261128-RT002", stage=Stage.VERIFICATION, at=NOW + timedelta(hours=5)
-        ),
-        clocks.complete_stage(
-            tracking_id="LPR-261128-RT002", stage=Stage.VERIFICATION, at=NOW + timedelta(hours=2)
-        ),
-        clocks.start_stage(
-            tracking_id="LPR-261128-RT002",
-            stage=Stage.FOLLOW_UP,
-            started_at=NOW,
-            due_at=due,
-            opd="DLH",
-        ),
+    sla = SlaService(
+        store=MongoClockStore(db),
+        calendar=WorkingDayCalendar(),
+        metrics=SlaMetrics.create(new_registry()),
+        policy=SlaPolicy(),
+        locks=KeyedLock(),
     )
+    received = ComplaintReceived(
+        correlation_id="x",
+        tracking_id="LPR-261128-RT002",
+        channel=Channel.EMAIL,
+        text="Sampah",
+        received_at=NOW,
+    )
+    assigned = ComplaintAssigned(
+        correlation_id="x",
+        tracking_id="LPR-261128-RT002",
+        opd="DLH",
+        opd_name="DLH",
+        status=Status.DIDISPOSISIKAN,
+        method=RoutingMethod.CLASSIFIER,
+        confidence=0.9,
+        received_at=NOW,
+        assigned_at=NOW + timedelta(hours=1),
+    )
+    # Two events of one case handled at the same moment (they come on different queues).
+    await asyncio.gather(sla.on_received(event=received), sla.on_assigned(event=assigned))
     clock = await db[SLA_CLOCKS].find_one({"_id": "LPR-261128-RT002"})
     assert clock is not None
-    assert clock["stages"]["verification"]["due_at"] == due
-    assert clock["stages"]["verification"]["met_at"] == NOW + timedelta(hours=2)
-    assert clock["stages"]["follow_up"]["due_at"] == due and clock["opd"] == "DLH"
+    assert set(clock["stages"]) == {"verification", "completion", "follow_up"}
+    assert clock["stages"]["verification"]["met_at"] == NOW + timedelta(hours=1)
     record = await store.load_record("LPR-261128-RT002")
     assert record is not None
-    assert record.deadlines == {Stage.VERIFICATION: due, Stage.FOLLOW_UP: due}
+    assert set(record.deadlines) == {Stage.VERIFICATION, Stage.COMPLETION, Stage.FOLLOW_UP}
 
 
 async def test_open_cases_are_counted_by_stage(db: Database) -> None:

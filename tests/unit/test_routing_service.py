@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from faststream.rabbit import RabbitBroker, TestRabbitBroker
 
-from services.routing.classifier import KeywordClassifier, Prediction
+from services.routing.casework import CaseWork
+from services.routing.classifier import Prediction
 from services.routing.handlers import build_router
 from services.routing.metrics import RoutingMetrics
 from services.routing.ports import Classifier
@@ -114,9 +116,18 @@ async def test_an_unknown_complaint_is_an_error_so_the_message_is_retried() -> N
 
 
 async def test_the_subscriber_routes_a_published_event() -> None:
-    service, cases, _ = make(KeywordClassifier(load_directory()))
+    service, cases, relay = make(FixedClassifier("DINKES", 0.9))
+    work = CaseWork(
+        store=cases,
+        relay=relay,
+        directory=load_directory(),
+        metrics=RoutingMetrics.create(new_registry()),
+        locks=KeyedLock(),
+        tz=ZoneInfo("Asia/Jakarta"),
+        status_url=service.status_url,
+    )
     broker = RabbitBroker()
-    broker.include_router(build_router(service, prefetch=4, delivery_limit=5))
+    broker.include_router(build_router(service, work, prefetch=4, delivery_limit=5))
     async with TestRabbitBroker(broker) as test_broker:
         await test_broker.publish(
             received().model_dump(mode="json"),

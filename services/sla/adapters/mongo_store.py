@@ -1,12 +1,26 @@
-"""SLA clocks on MongoDB / FerretDB: `sla_clocks`, written by this service only."""
+"""SLA storage on MongoDB / FerretDB.
+
+- `sla_clocks`: one document per case with its stages (written by this service only,
+  under a per-case lock);
+- `sla_timers`: one document per future action, `_id` = case:stage:kind:instant;
+- `sla_fired`: one document per action taken, same `_id`, inserted once. A unique insert is
+  atomic on MongoDB and FerretDB alike, so two replicas never fire one timer twice. The
+  document carries the action's events (outbox).
+"""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from datetime import datetime
 
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from services.sla.plan import StagePlan
+from services.sla.ports import Clock, DueTimer, StageClock
 from shared.contracts.types import Stage, Status
-from shared.locks import KeyedLock
-from shared.mongo import CASES, SLA_CLOCKS, Database
+from shared.mongo import CASES, SLA_CLOCKS, SLA_FIRED, SLA_TIMERS, Database, Document
 
 __all__ = ["MongoClockStore"]
 
@@ -17,41 +31,89 @@ _STATUS_OF_STAGE = {
 }
 
 
+def timer_id(tracking_id: str, stage: Stage, kind: str, fire_at: datetime) -> str:
+    """What and when: the same plan always yields the same timers."""
+    return f"{tracking_id}:{stage.value}:{kind}:{int(fire_at.timestamp())}"
+
+
 class MongoClockStore:
-    """Upserts of deterministic values: event order and redelivery don't matter."""
+    """The SLA service's collections."""
 
     def __init__(self, db: Database) -> None:
         self._clocks = db[SLA_CLOCKS]
+        self._timers = db[SLA_TIMERS]
+        self._fired = db[SLA_FIRED]
         self._cases = db[CASES]
-        self._locks = KeyedLock()  # FerretDB v1 does not apply updates atomically
 
-    async def start_stage(
-        self,
-        *,
-        tracking_id: str,
-        stage: Stage,
-        started_at: datetime,
-        due_at: datetime,
-        opd: str | None,
+    async def load_clock(self, tracking_id: str) -> Clock | None:
+        """The case's clock, or None."""
+        doc = await self._clocks.find_one({"_id": tracking_id})
+        return None if doc is None else Clock.model_validate(doc)
+
+    async def save_stage(
+        self, *, tracking_id: str, stage: Stage, clock: StageClock, opd: str | None
     ) -> None:
-        """Upsert the stage's start and due instant."""
-        fields: dict[str, object] = {
-            f"stages.{stage.value}.started_at": started_at,
-            f"stages.{stage.value}.due_at": due_at,
-        }
+        """Write one stage."""
+        fields: Document = {f"stages.{stage.value}": clock.model_dump(mode="python")}
         if opd is not None:
             fields["opd"] = opd
-        async with self._locks.hold(tracking_id):
-            await self._clocks.update_one({"_id": tracking_id}, {"$set": fields}, upsert=True)
+        await self._clocks.update_one({"_id": tracking_id}, {"$set": fields}, upsert=True)
 
-    async def complete_stage(self, *, tracking_id: str, stage: Stage, at: datetime) -> None:
-        """Mark the stage met (the first time only)."""
-        async with self._locks.hold(tracking_id):
-            await self._clocks.update_one(
-                {"_id": tracking_id},
-                {"$min": {f"stages.{stage.value}.met_at": at}},
-                upsert=True,
+    async def set_paused(self, *, tracking_id: str, paused_at: datetime | None) -> None:
+        """Record (or clear) a pause."""
+        await self._clocks.update_one(
+            {"_id": tracking_id}, {"$set": {"paused_at": paused_at}}, upsert=True
+        )
+
+    async def add_timers(self, *, tracking_id: str, opd: str | None, plan: StagePlan) -> None:
+        """Insert each timer unless it exists."""
+        for timer in plan.timers:
+            with contextlib.suppress(DuplicateKeyError):
+                await self._timers.insert_one(
+                    {
+                        "_id": timer_id(tracking_id, plan.stage, timer.kind, timer.fire_at),
+                        "tracking_id": tracking_id,
+                        "stage": plan.stage.value,
+                        "kind": timer.kind.value,
+                        "fire_at": timer.fire_at,
+                        "due_at": plan.due_at,
+                        "opd": opd,
+                        "state": "pending",
+                    }
+                )
+
+    async def cancel_timers(self, *, tracking_id: str, stages: Sequence[Stage]) -> None:
+        """Cancel the pending timers of these stages."""
+        await self._timers.update_many(
+            {
+                "tracking_id": tracking_id,
+                "state": "pending",
+                "stage": {"$in": [s.value for s in stages]},
+            },
+            {"$set": {"state": "cancelled"}},
+        )
+
+    async def due_timers(self, *, now: datetime, limit: int) -> list[DueTimer]:
+        """Pending timers due by `now`, earliest first."""
+        cursor = self._timers.find({"state": "pending", "fire_at": {"$lte": now}})
+        cursor = cursor.sort("fire_at", ASCENDING).limit(limit)
+        return [DueTimer.model_validate(doc) async for doc in cursor]
+
+    async def claim_firing(
+        self, *, timer_id: str, outbox: Sequence[Document], fired_at: datetime
+    ) -> bool:
+        """Insert the fired record once."""
+        try:
+            await self._fired.insert_one(
+                {"_id": timer_id, "fired_at": fired_at, "outbox": list(outbox)}
             )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def finish_timer(self, *, timer_id: str, state: str) -> None:
+        """Mark a timer done or cancelled."""
+        await self._timers.update_one({"_id": timer_id}, {"$set": {"state": state}})
 
     async def count_open_by_stage(self) -> dict[Stage, int]:
         """Cases per waiting stage, counted from case statuses."""

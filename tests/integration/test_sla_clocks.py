@@ -1,0 +1,285 @@
+"""SLA clocks on the real store and broker, with an injected clock.
+
+The calendar is the real one (2026 holidays and cuti bersama); times are WIB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import aio_pika
+import pytest
+from faststream.rabbit import RabbitBroker
+
+from services.sla.adapters.mongo_store import MongoClockStore
+from services.sla.metrics import SlaMetrics
+from services.sla.scanner import TimerScanner
+from services.sla.service import SlaPolicy, SlaService
+from services.sla.workcalendar import WorkingDayCalendar
+from shared.contracts.events import (
+    ComplaintAssigned,
+    ComplaintFollowUpReceived,
+    ComplaintReceived,
+    ComplaintResponded,
+    ComplaintStatusChanged,
+)
+from shared.contracts.types import Channel, RoutingMethod, Stage, Status
+from shared.locks import KeyedLock
+from shared.messaging.topology import declare_topology
+from shared.mongo import SLA_CLOCKS, SLA_FIRED, Database, ensure_indexes
+from shared.observability import new_registry
+from shared.outbox import OutboxRelay
+
+pytestmark = pytest.mark.integration
+WIB = ZoneInfo("Asia/Jakarta")
+TID = "LPR-260313-SLA01"
+
+
+def wib(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=WIB)
+
+
+@dataclass
+class Now:
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class Sla:
+    service: SlaService
+    scanner: TimerScanner
+    metrics: SlaMetrics
+    now: Now
+    db: Database
+    amqp_url: str
+    seen: list[dict[str, object]] = field(default_factory=list)
+
+    async def scan_at(self, at: datetime) -> list[str]:
+        """Run one scan at `at`; the event types published by it."""
+        self.now.at = at
+        await self.scanner.scan_once()
+        return [e["event_type"] for e in await self.drain()]  # type: ignore[misc]
+
+    async def drain(self) -> list[dict[str, object]]:
+        connection = await aio_pika.connect(self.amqp_url)
+        got: list[dict[str, object]] = []
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue("test.capture", passive=True)
+            while (message := await queue.get(fail=False)) is not None:
+                await message.ack()
+                body = json.loads(message.body)
+                body["event_type"] = message.type
+                got.append(body)
+        self.seen += got
+        return got
+
+
+async def make_sla(db: Database, broker: RabbitBroker, amqp_url: str) -> Sla:
+    await ensure_indexes(db)
+    now = Now(wib(2026, 3, 13, 17, 0))
+    metrics = SlaMetrics.create(new_registry())
+    store = MongoClockStore(db)
+    locks = KeyedLock()
+    service = SlaService(
+        store=store,
+        calendar=WorkingDayCalendar(),
+        metrics=metrics,
+        policy=SlaPolicy(),
+        locks=locks,
+        clock=now,
+    )
+    relay = OutboxRelay(collection=db[SLA_FIRED], broker=broker, publisher="sla", lock=KeyedLock())
+    scanner = TimerScanner(store=store, relay=relay, metrics=metrics, locks=locks, clock=now)
+    return Sla(service=service, scanner=scanner, metrics=metrics, now=now, db=db, amqp_url=amqp_url)
+
+
+@pytest.fixture
+async def broker(amqp_url: str) -> AsyncIterator[RabbitBroker]:
+    async with RabbitBroker(amqp_url) as b:
+        await declare_topology(b, delivery_limit=5)
+        connection = await aio_pika.connect(amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue("test.capture", durable=True)
+            await queue.bind("lapor.events", routing_key="sla.#")
+            await queue.bind("lapor.events", routing_key="command.#")
+        yield b
+
+
+@pytest.fixture
+async def sla(db: Database, broker: RabbitBroker, amqp_url: str) -> Sla:
+    return await make_sla(db, broker, amqp_url)
+
+
+def received(at: datetime, tid: str = TID) -> ComplaintReceived:
+    return ComplaintReceived(
+        correlation_id=tid, tracking_id=tid, channel=Channel.SMS, text="Jalan rusak", received_at=at
+    )
+
+
+def assigned(at: datetime, opd: str = "DPUPR") -> ComplaintAssigned:
+    return ComplaintAssigned(
+        correlation_id=TID,
+        tracking_id=TID,
+        opd=opd,
+        opd_name=opd,
+        status=Status.DIDISPOSISIKAN,
+        method=RoutingMethod.OPERATOR,
+        confidence=1.0,
+        received_at=at,
+        assigned_at=at,
+    )
+
+
+def responded(at: datetime) -> ComplaintResponded:
+    return ComplaintResponded(
+        correlation_id=TID,
+        tracking_id=TID,
+        opd="DPUPR",
+        opd_name="DPUPR",
+        response="Sudah ditambal",
+        responded_at=at,
+    )
+
+
+async def due(sla: Sla, stage: Stage) -> datetime:
+    clock = await sla.db[SLA_CLOCKS].find_one({"_id": TID})
+    assert clock is not None
+    value = clock["stages"][stage.value]["due_at"]
+    assert isinstance(value, datetime)
+    return value.astimezone(WIB)
+
+
+async def test_friday_evening_receipt_across_nyepi_and_idul_fitri(sla: Sla) -> None:
+    # Friday 13 March 2026, 17:00: counting starts Monday 16; 18-24 March are Nyepi,
+    # Idul Fitri and cuti bersama, so the third working day is Wednesday 25 March.
+    await sla.service.on_received(event=received(wib(2026, 3, 13, 17, 0)))
+    assert await due(sla, Stage.VERIFICATION) == wib(2026, 3, 25, 16, 0)
+    assert await sla.scan_at(wib(2026, 3, 25, 7, 59)) == []
+    assert await sla.scan_at(wib(2026, 3, 25, 8, 0)) == ["sla.reminder_due"]
+    assert await sla.scan_at(wib(2026, 3, 25, 15, 59)) == []
+    assert await sla.scan_at(wib(2026, 3, 25, 16, 0)) == ["sla.breached"]
+    # Escalation waits for the next working morning, not the evening of the breach.
+    assert await sla.scan_at(wib(2026, 3, 25, 20, 0)) == []
+    assert await sla.scan_at(wib(2026, 3, 26, 8, 0)) == ["sla.escalated"]
+    breaches = sla.metrics.breaches.labels(stage="verification", opd="none")._value.get()
+    assert breaches == 1
+
+
+async def test_a_saturday_receipt_counts_from_monday(sla: Sla) -> None:
+    await sla.service.on_received(event=received(wib(2026, 11, 28, 10, 0)))
+    assert await due(sla, Stage.VERIFICATION) == wib(2026, 12, 2, 16, 0)
+    assert await due(sla, Stage.COMPLETION) == wib(2027, 1, 27, 16, 0)  # 60 calendar days
+
+
+async def test_disposition_meets_verification_and_starts_follow_up(sla: Sla) -> None:
+    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0)))
+    await sla.service.on_assigned(event=assigned(wib(2026, 11, 30, 11, 0)))
+    await sla.service.on_assigned(event=assigned(wib(2026, 11, 30, 11, 0)))  # redelivered
+    assert await due(sla, Stage.FOLLOW_UP) == wib(2026, 12, 7, 16, 0)
+    # Verification was met: its deadline passes without a reminder or a breach.
+    assert await sla.scan_at(wib(2026, 12, 3, 17, 0)) == []
+    assert await sla.scan_at(wib(2026, 12, 7, 8, 0)) == ["sla.reminder_due"]
+    # Re-disposition restarts the follow-up clock; the old timers never fire.
+    await sla.service.on_assigned(event=assigned(wib(2026, 12, 7, 9, 0), opd="DISPERKIM"))
+    assert await due(sla, Stage.FOLLOW_UP) == wib(2026, 12, 14, 16, 0)
+    assert await sla.scan_at(wib(2026, 12, 7, 16, 30)) == []
+
+
+async def test_an_unanswered_follow_up_closes_the_case_and_a_reply_cancels_it(sla: Sla) -> None:
+    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0)))
+    await sla.service.on_assigned(event=assigned(wib(2026, 11, 30, 10, 0)))
+    await sla.service.on_responded(event=responded(wib(2026, 12, 1, 10, 0)))
+    assert await due(sla, Stage.AUTO_CLOSE) == wib(2026, 12, 15, 16, 0)
+    assert await sla.scan_at(wib(2026, 12, 15, 16, 0)) == ["command.close_complaint"]
+
+    # A second case: the reporter answers before the ten working days are over.
+    other = "LPR-261130-SLA02"
+    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0), tid=other))
+    await sla.service.on_assigned(
+        event=assigned(wib(2026, 11, 30, 10, 0)).model_copy(update={"tracking_id": other})
+    )
+    await sla.service.on_responded(
+        event=responded(wib(2026, 12, 1, 10, 0)).model_copy(update={"tracking_id": other})
+    )
+    reply = ComplaintFollowUpReceived(
+        correlation_id=other,
+        tracking_id=other,
+        channel=Channel.SMS,
+        text="Belum diperbaiki pak",
+        received_at=wib(2026, 12, 3, 10, 0),
+    )
+    await sla.service.on_reporter_reply(event=reply)
+    assert await sla.scan_at(wib(2026, 12, 16, 9, 0)) == []
+
+
+async def test_tunda_pauses_the_clock_and_resuming_gives_back_the_days_left(sla: Sla) -> None:
+    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0)))
+    await sla.service.on_assigned(event=assigned(wib(2026, 11, 30, 10, 0)))  # due Mon 7 Dec
+    hold = ComplaintStatusChanged(
+        correlation_id=TID,
+        tracking_id=TID,
+        status=Status.TUNDA,
+        previous_status=Status.DIDISPOSISIKAN,
+        reason="anggaran",
+        changed_at=wib(2026, 12, 2, 10, 0),
+    )  # 3 working days left
+    await sla.service.on_status_changed(event=hold)
+    assert await sla.scan_at(wib(2026, 12, 8, 9, 0)) == []  # paused: nothing fires
+    resume = hold.model_copy(
+        update={
+            "status": Status.DIDISPOSISIKAN,
+            "previous_status": Status.TUNDA,
+            "changed_at": wib(2026, 12, 10, 10, 0),
+        }
+    )
+    await sla.service.on_status_changed(event=resume)
+    assert await due(sla, Stage.FOLLOW_UP) == wib(2026, 12, 15, 16, 0)
+
+
+async def test_after_a_restart_overdue_timers_fire_at_the_first_scan(
+    sla: Sla, db: Database, broker: RabbitBroker, amqp_url: str
+) -> None:
+    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0)))
+    restarted = await make_sla(db, broker, amqp_url)  # a new process, nothing in memory
+    kinds = await restarted.scan_at(wib(2026, 12, 10, 9, 0))
+    assert sorted(kinds) == ["sla.breached", "sla.escalated", "sla.reminder_due"]
+
+
+async def test_two_replicas_never_fire_a_timer_twice(
+    sla: Sla, db: Database, broker: RabbitBroker, amqp_url: str
+) -> None:
+    for n in range(20):
+        await sla.service.on_received(
+            event=received(wib(2026, 11, 30, 9, 0), tid=f"LPR-261130-RPL{n:02d}")
+        )
+    other = await make_sla(db, broker, amqp_url)
+    at = wib(2026, 12, 10, 9, 0)
+    sla.now.at = other.now.at = at
+    fired = await asyncio.gather(
+        sla.scanner.scan_once(),
+        other.scanner.scan_once(),
+        sla.scanner.scan_once(),
+        other.scanner.scan_once(),
+    )
+    events = await sla.drain()
+    # 20 cases x (remind, breach, escalate) of verification; completion is not due yet.
+    assert sum(fired) == 60
+    assert len(events) == 60
+    assert len({(e["tracking_id"], e["event_type"]) for e in events}) == 60
+    assert await db[SLA_FIRED].count_documents({}) == 60
+
+
+def test_times_are_reported_in_utc_in_the_store() -> None:
+    # Guard for the helpers above: WIB is UTC+7.
+    assert wib(2026, 3, 25, 16, 0).astimezone(UTC) == datetime(2026, 3, 25, 9, 0, tzinfo=UTC)
+    assert timedelta(hours=7) == wib(2026, 1, 1).utcoffset()
