@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local development setup needs; idempotent and quick when all is there.
-#   - Debian packages: rabbitmq-server, dovecot-imapd, dovecot-lmtpd
+#   - Debian packages: rabbitmq-server, dovecot-imapd, dovecot-lmtpd, kannel, kannel-extras
+#     (kannel-extras has fakesmsc, the fake SMS center of the local SMS sandbox)
 #   - FerretDB v1.24.2 at var/bin/ferretdb (built from the Go module proxy if missing)
 #   - Python virtualenv .venv with the project installed editable, with the dev extra
 # Usage: bash scripts/install.sh
@@ -12,7 +13,7 @@ cd "$REPO"
 FERRETDB_VERSION="v1.24.2"
 FERRETDB_MODULE="github.com/FerretDB/FerretDB"
 FERRETDB_BIN="$REPO/var/bin/ferretdb"
-APT_PACKAGES=(rabbitmq-server dovecot-imapd dovecot-lmtpd)
+APT_PACKAGES=(rabbitmq-server dovecot-imapd dovecot-lmtpd kannel kannel-extras)
 
 say() { printf 'install: %s\n' "$*"; }
 die() { printf 'install: ERROR: %s\n' "$*" >&2; exit 1; }
