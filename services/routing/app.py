@@ -12,9 +12,9 @@ from services.routing.adapters.mongo_store import MongoCaseStore
 from services.routing.api import build_staff_api, install_staff_error_handlers
 from services.routing.auth import Principal, Role, TokenBook
 from services.routing.casework import CaseWork
-from services.routing.classifier import KeywordClassifier
 from services.routing.handlers import build_router
 from services.routing.metrics import RoutingMetrics
+from services.routing.model import load_service_model
 from services.routing.service import SERVICE, RoutingService
 from services.routing.settings import RoutingSettings, dev_opd_token
 from shared.directory import Directory, load_directory
@@ -49,7 +49,9 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     service = RoutingService(
         store=store,
         relay=relay,
-        classifier=KeywordClassifier(directory),
+        classifier=load_service_model(
+            model_file=settings.routing_model_file, cache_dir=settings.cache_dir
+        ),
         directory=directory,
         metrics=metrics,
         threshold=settings.routing_confidence_threshold,

@@ -269,19 +269,31 @@ class CaseWork:
         def change(case: CaseDocument, complaint: ComplaintDocument, now: datetime) -> _Change:
             agency = self.directory.get(case.opd) if case.opd else None
             resolved = ComplaintResolved(
-                correlation_id=tracking_id, tracking_id=tracking_id,
-                opd=agency.code if agency else None, opd_name=agency.name if agency else None,
-                text=None, resolved_by="system:auto_close", resolved_at=now,
+                correlation_id=tracking_id,
+                tracking_id=tracking_id,
+                opd=agency.code if agency else None,
+                opd_name=agency.name if agency else None,
+                text=None,
+                resolved_by="system:auto_close",
+                resolved_at=now,
             )
             return _Change(status=Status.SELESAI, note=AUTO_CLOSE_NOTE, events=[resolved])
 
         tracking_id = command.tracking_id
         try:
-            await self._act(system, tracking_id, "auto_close", {Status.DITINDAKLANJUTI}, change,
-                            command.reason, actor="system:auto_close")
+            await self._act(
+                system,
+                tracking_id,
+                "auto_close",
+                {Status.DITINDAKLANJUTI},
+                change,
+                command.reason,
+                actor="system:auto_close",
+            )
         except InvalidTransition as exc:  # the reporter answered, or staff acted: nothing to do
-            log.info("auto-close skipped", extra={"tracking_id": tracking_id,
-                                                  "status": exc.status.value})
+            log.info(
+                "auto-close skipped", extra={"tracking_id": tracking_id, "status": exc.status.value}
+            )
 
     # --- machinery -----------------------------------------------------------------------
     async def _act(

@@ -1,6 +1,8 @@
 """`python -m services.routing.classify`: JSON Lines `{"text"}` in, `{"opd", "confidence"}` out.
 
-Uses exactly the classifier and directory the routing service uses.
+One output line per input line, in order. Uses exactly the model the routing service uses.
+A line that is not JSON with a string `text` gets `{"opd": null, "confidence": 0.0,
+"error": ...}` and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -9,33 +11,41 @@ import json
 import sys
 from typing import TextIO
 
-from services.routing.classifier import KeywordClassifier
+from services.routing.model import load_service_model
 from services.routing.settings import RoutingSettings
-from shared.directory import load_directory
 
 __all__ = ["main", "run"]
 
 
+def _text_of(line: str) -> str:
+    record = json.loads(line)
+    text = record["text"] if isinstance(record, dict) else None
+    if not isinstance(text, str):
+        raise TypeError("text must be a string")
+    return text
+
+
 def run(lines: TextIO, out: TextIO, err: TextIO) -> int:
-    """Classify each input line; a bad line gets an error on stderr and a null answer."""
+    """Classify each input line."""
     settings = RoutingSettings()
-    classifier = KeywordClassifier(load_directory(settings.directory_file))
+    model = load_service_model(model_file=settings.routing_model_file, cache_dir=settings.cache_dir)
     status = 0
+    texts: list[str | Exception] = []
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
         try:
-            record = json.loads(line)
-            text = record["text"]
-            if not isinstance(text, str):
-                raise TypeError("text must be a string")
+            texts.append(_text_of(line))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             err.write(f"line {number}: {exc}\n")
-            out.write(json.dumps({"opd": None, "confidence": 0.0, "error": str(exc)}) + "\n")
+            texts.append(exc)
             status = 1
-            continue
-        prediction = classifier.classify(text)
-        out.write(json.dumps({"opd": prediction.opd, "confidence": prediction.confidence}) + "\n")
+    good = [t for t in texts if isinstance(t, str)]
+    predictions = iter(model.classify_many(good) if good else [])
+    for item in texts:
+        if isinstance(item, Exception):
+            out.write(json.dumps({"opd": None, "confidence": 0.0, "error": str(item)}) + "\n")
+        else:
+            p = next(predictions)
+            out.write(json.dumps({"opd": p.opd, "confidence": p.confidence}) + "\n")
     return status
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.routing.classifier import Prediction
+from services.routing.model import Prediction
 from shared.contracts.types import Stage, Status
 from shared.mongo import Document
 from shared.store.cases import CaseDocument, HistoryEntry, RoutingDecision

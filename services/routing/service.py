@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.routing.assignment import SERVICE, assignment_events, status_for
-from services.routing.classifier import Prediction
 from services.routing.metrics import RoutingMetrics
+from services.routing.model import Prediction
 from services.routing.ports import CaseStore, Classifier, EventRelay, RoutingError
 from shared.contracts.events import ComplaintHeldForVerification, ComplaintReceived, Event
 from shared.contracts.types import RoutingMethod, Status

@@ -9,9 +9,9 @@ import pytest
 from faststream.rabbit import RabbitBroker, TestRabbitBroker
 
 from services.routing.casework import CaseWork
-from services.routing.classifier import Prediction
 from services.routing.handlers import build_router
 from services.routing.metrics import RoutingMetrics
+from services.routing.model import Prediction
 from services.routing.ports import Classifier
 from services.routing.service import ComplaintNotFound, RoutingService
 from shared.contracts.events import ComplaintReceived
