@@ -51,6 +51,7 @@ class Runtime:
     client: MongoClient
     opd_codes: Sequence[str] = ()
     background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
+    on_start: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
 
     @property
     def db(self) -> Database:
@@ -94,6 +95,8 @@ async def service_lifespan(runtime: Runtime) -> AsyncIterator[None]:
         delivery_limit=runtime.settings.delivery_limit,
         opd_codes=runtime.opd_codes,
     )
+    for hook in runtime.on_start:
+        await hook()
     await runtime.broker.start()
     tasks = [asyncio.create_task(job(), name=f"{runtime.service}-bg") for job in runtime.background]
     log.info("service started", extra={"service_name": runtime.service})

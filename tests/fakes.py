@@ -9,6 +9,7 @@ from typing import Any
 
 from services.intake.ports import ComplaintRecord, TrackingIdTaken
 from services.notify.ports import Claim, DeliveryFailed
+from services.notify.smstext import SmsText
 from shared.contracts.types import Stage, Status
 from shared.mongo import Document
 from shared.store.cases import CaseDocument, HistoryEntry, RoutingDecision
@@ -152,23 +153,45 @@ class FakeRelay:
 
 
 class FakeNotificationLog:
-    """Notification records by key."""
+    """Notification records by id."""
 
     def __init__(self) -> None:
-        self.records: dict[str, dict[str, str]] = {}
+        self.records: dict[str, dict[str, Any]] = {}
 
-    async def claim(self, *, key: str, tracking_id: str, kind: str, channel: str) -> Claim:
-        record = self.records.get(key)
+    async def claim(
+        self, *, notification_id: str, key: str, tracking_id: str, kind: str, channel: str
+    ) -> Claim:
+        record = self.records.get(notification_id)
         if record is None:
-            self.records[key] = {"status": "pending"}
+            self.records[notification_id] = {"status": "pending", "kind": kind, "key": key}
             return Claim.NEW
         return Claim.ALREADY_SENT if record["status"] == "sent" else Claim.RETRY
 
-    async def mark_sent(self, *, key: str, message_id: str) -> None:
-        self.records[key] = {"status": "sent", "message_id": message_id}
+    async def mark_sent(self, *, notification_id: str, message_id: str | None) -> None:
+        self.records[notification_id]["status"] = "sent"
 
-    async def mark_failed(self, *, key: str, error: str) -> None:
-        self.records[key] = {"status": "failed", "error": error}
+    async def mark_failed(self, *, notification_id: str, error: str) -> None:
+        self.records[notification_id]["status"] = "failed"
+
+    async def record_delivery_report(self, *, notification_id: str, report: int) -> bool:
+        record = self.records.get(notification_id)
+        if record is None:
+            return False
+        record.setdefault("reports", []).append(report)
+        return True
+
+
+class FakeSmsGateway:
+    """Collects SMS; can be switched off to simulate a gateway outage."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, SmsText, str]] = []
+        self.down = False
+
+    async def send(self, *, to: str, sms: SmsText, dlr_url: str) -> None:
+        if self.down:
+            raise DeliveryFailed("sms gateway: down")
+        self.sent.append((to, sms, dlr_url))
 
 
 class FakeMailer:

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.responses import PlainTextResponse
 
-from services.notify.adapters.mongo_store import MongoComplaintReader, MongoNotificationLog
+from services.notify.adapters.kannel import KannelGateway
+from services.notify.adapters.mongo_store import MongoCaseReader, MongoNotificationLog
 from services.notify.adapters.smtp import SmtpMailer
 from services.notify.handlers import build_router
 from services.notify.messages import MailIdentity
 from services.notify.metrics import NotifyMetrics
+from services.notify.recipients import StaffContacts
+from services.notify.render import Templates, default_templates_dir
 from services.notify.service import SERVICE, NotifyService
 from services.notify.settings import NotifySettings
-from shared.mongo import COMPLAINTS, NOTIFICATIONS
+from shared.directory import load_directory
+from shared.messaging.retry import RetryPolicy, declare_retry_topology
+from shared.messaging.topology import Queues
 from shared.observability import configure_logging, new_registry
 from shared.runtime import Runtime, mount_ops, service_lifespan
 
@@ -26,30 +33,89 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     registry = new_registry()
     runtime = Runtime.create(service=SERVICE, settings=settings, registry=registry)
+    metrics = NotifyMetrics.create(registry)
+    sms = (
+        KannelGateway(
+            url=settings.sms_sendsms_url,
+            username=settings.sms_username,
+            password=settings.sms_password.get_secret_value(),
+            sender=settings.sms_from,
+            timeout=settings.sms_timeout_seconds,
+        )
+        if settings.sms_enabled
+        else None
+    )
     service = NotifyService(
-        complaints=MongoComplaintReader(runtime.db[COMPLAINTS]),
-        log=MongoNotificationLog(runtime.db[NOTIFICATIONS]),
+        cases=MongoCaseReader(runtime.db),
+        log=MongoNotificationLog(runtime.db),
         mailer=SmtpMailer(settings),
+        sms=sms,
+        templates=Templates(settings.notify_templates_dir or default_templates_dir()),
         identity=MailIdentity(
             sender=settings.mail_from,
             sender_name=settings.mail_from_name,
             reply_to=settings.mail_reply_to,
         ),
-        metrics=NotifyMetrics.create(registry),
+        staff=StaffContacts(
+            directory=load_directory(settings.directory_file),
+            operator_email=settings.operator_email,
+            opd_email_pattern=settings.opd_email_pattern,
+            opd_head_email_pattern=settings.opd_head_email_pattern,
+        ),
+        metrics=metrics,
+        tz=settings.tz,
         public_base_url=settings.public_base_url,
+        dlr_base_url=settings.notify_public_base_url,
+        service_name=settings.service_name,
+    )
+    retry = RetryPolicy(
+        base_seconds=settings.notify_retry_base_seconds,
+        max_seconds=settings.notify_retry_max_seconds,
+        max_attempts=settings.notify_max_attempts,
     )
     runtime.include(
-        build_router(service, prefetch=settings.prefetch, delivery_limit=settings.delivery_limit)
+        build_router(
+            service,
+            broker=runtime.broker,
+            metrics=metrics,
+            retry=retry,
+            prefetch=settings.prefetch,
+            delivery_limit=settings.delivery_limit,
+        )
     )
+
+    async def declare_retries() -> None:
+        targets = [q.queue(delivery_limit=settings.delivery_limit) for q in Queues.of(SERVICE)]
+        await declare_retry_topology(runtime.broker, targets=targets)
+
+    runtime.on_start.append(declare_retries)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with service_lifespan(runtime):
             yield
+        if sms is not None:
+            await sms.close()
 
     app = FastAPI(title="Lapor notify", version="1", lifespan=lifespan)
     mount_ops(app, runtime)
+    app.include_router(delivery_reports(service))
     return app
+
+
+def delivery_reports(service: NotifyService) -> APIRouter:
+    """`GET /sms/dlr?n=<notification>&type=<Kannel DLR type>`: the gateway's callback."""
+    router = APIRouter()
+
+    @router.get("/sms/dlr", response_class=PlainTextResponse)
+    async def sms_delivery_report(
+        n: Annotated[str, Query(min_length=1, max_length=64)],
+        type: Annotated[int, Query(ge=0, le=255)],
+    ) -> PlainTextResponse:
+        found = await service.record_delivery_report(notification_id=n, report=type)
+        return PlainTextResponse("ok" if found else "unknown", status_code=200 if found else 404)
+
+    return router
 
 
 def main() -> None:

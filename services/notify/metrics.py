@@ -8,22 +8,39 @@ from prometheus_client import CollectorRegistry, Counter
 
 __all__ = ["NotifyMetrics"]
 
+RESULTS = ("sent", "failed", "duplicate")
+
 
 @dataclass(frozen=True)
 class NotifyMetrics:
     """Notification outcomes per channel."""
 
     sent: Counter
+    delivery_reports: Counter
+    dead: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> NotifyMetrics:
         """Register notify's metrics in `registry`."""
         sent = Counter(
             "lapor_notifications_sent_total",
-            "Notifications by channel and result (sent, failed, duplicate).",
+            "Notifications by channel and result (sent, failed attempt, duplicate suppressed).",
             ["channel", "result"],
             registry=registry,
         )
-        for result in ("sent", "failed", "duplicate"):
-            sent.labels(channel="email", result=result)
-        return cls(sent=sent)
+        for channel in ("email", "sms"):
+            for result in RESULTS:
+                sent.labels(channel=channel, result=result)
+        reports = Counter(
+            "lapor_sms_delivery_reports_total",
+            "SMS delivery reports by outcome.",
+            ["outcome"],
+            registry=registry,
+        )
+        dead = Counter(
+            "lapor_notifications_dead_lettered_total",
+            "Events whose notifications were given up after every retry.",
+            ["queue"],
+            registry=registry,
+        )
+        return cls(sent=sent, delivery_reports=reports, dead=dead)

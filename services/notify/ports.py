@@ -6,15 +6,18 @@ from email.message import EmailMessage
 from enum import StrEnum
 from typing import Protocol
 
+from services.notify.smstext import SmsText
+from shared.store.cases import CaseDocument
 from shared.store.complaints import ComplaintDocument
 
 __all__ = [
+    "CaseReader",
     "Claim",
-    "ComplaintReader",
     "DeliveryFailed",
     "Mailer",
     "NotificationLog",
     "NotifyError",
+    "SmsGateway",
 ]
 
 
@@ -23,7 +26,7 @@ class NotifyError(Exception):
 
 
 class DeliveryFailed(NotifyError):
-    """A gateway (SMTP, SMS) refused or could not be reached; retry later."""
+    """A gateway (SMTP, SMS) refused or could not be reached: try again later."""
 
 
 class Claim(StrEnum):
@@ -34,28 +37,43 @@ class Claim(StrEnum):
     ALREADY_SENT = "already_sent"
 
 
-class ComplaintReader(Protocol):
-    """Reads the complaint a notification is about."""
+class CaseReader(Protocol):
+    """Reads what a notification is about (never writes)."""
 
-    async def load(self, tracking_id: str) -> ComplaintDocument | None:
-        """The stored complaint, or None."""
+    async def load_complaint(self, tracking_id: str) -> ComplaintDocument | None:
+        """The complaint as intake stored it, or None."""
+
+    async def load_case(self, tracking_id: str) -> CaseDocument | None:
+        """The case as routing keeps it, or None."""
 
 
 class NotificationLog(Protocol):
-    """Exactly-once bookkeeping: one record per (event, channel, recipient) key."""
+    """Exactly-once bookkeeping: one record per (event, channel, recipient)."""
 
-    async def claim(self, *, key: str, tracking_id: str, kind: str, channel: str) -> Claim:
+    async def claim(
+        self, *, notification_id: str, key: str, tracking_id: str, kind: str, channel: str
+    ) -> Claim:
         """Register the intent to send; tells whether it already went out."""
 
-    async def mark_sent(self, *, key: str, message_id: str) -> None:
-        """Record the successful send."""
+    async def mark_sent(self, *, notification_id: str, message_id: str | None) -> None:
+        """Record the successful hand-over to the gateway."""
 
-    async def mark_failed(self, *, key: str, error: str) -> None:
+    async def mark_failed(self, *, notification_id: str, error: str) -> None:
         """Record a failed attempt."""
+
+    async def record_delivery_report(self, *, notification_id: str, report: int) -> bool:
+        """Record an SMS delivery report; False for an unknown notification."""
 
 
 class Mailer(Protocol):
     """Sends one email."""
 
     async def send(self, message: EmailMessage) -> None:
-        """Deliver to the SMTP server; DeliveryFailed when it cannot."""
+        """Hand over to the SMTP server; DeliveryFailed when it cannot be done now."""
+
+
+class SmsGateway(Protocol):
+    """Sends one SMS through a Kannel-compatible sendsms URL."""
+
+    async def send(self, *, to: str, sms: SmsText, dlr_url: str) -> None:
+        """Hand over to the gateway; DeliveryFailed when it cannot be done now."""

@@ -1,39 +1,64 @@
-"""Notify's use cases: tell the reporter at each step, exactly once per step and channel."""
+"""Notify's use cases: each step of a case reaches the people it concerns, exactly once.
+
+A notification is identified by (event, channel, recipient). It is claimed in the log
+before sending and marked sent after; a redelivered event finds it sent and does nothing.
+If a gateway is down the use case raises DeliveryFailed after trying every recipient, and
+the handler schedules a retry; what went out already is not sent again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from services.notify.messages import (
-    MailIdentity,
-    ReporterMail,
-    acknowledgement,
-    assignment,
-    compose_email,
-)
+from services.notify.messages import MailIdentity, compose_email
 from services.notify.metrics import NotifyMetrics
 from services.notify.ports import (
+    CaseReader,
     Claim,
-    ComplaintReader,
     DeliveryFailed,
     Mailer,
     NotificationLog,
     NotifyError,
+    SmsGateway,
 )
-from shared.contracts.events import ComplaintAssigned, ComplaintReceived
+from services.notify.recipients import (
+    Recipient,
+    StaffContacts,
+    format_local,
+    reporter_of,
+    stage_label,
+)
+from services.notify.render import Templates
+from shared.contracts.events import (
+    ComplaintAssigned,
+    ComplaintFollowUpReceived,
+    ComplaintReceived,
+    ComplaintResolved,
+    ComplaintResponded,
+    ComplaintStatusChanged,
+    Event,
+    SlaEscalated,
+    SlaReminderDue,
+)
+from shared.contracts.types import Stage, Status
 from shared.store.complaints import ComplaintDocument
 
 __all__ = ["SERVICE", "ComplaintNotFound", "NotifyService"]
 
 log = logging.getLogger(__name__)
 SERVICE = "notify"
+_SHRINK = {"ditindaklanjuti": "response", "ditunda": "reason", "arsip": "reason"}
 
 
 class ComplaintNotFound(NotifyError):
-    """The event names a complaint the store does not have (yet)."""
+    """The event names a complaint the store does not have (yet): retried."""
 
 
 def _utcnow() -> datetime:
@@ -42,71 +67,256 @@ def _utcnow() -> datetime:
 
 @dataclass
 class NotifyService:
-    """Reporter notifications."""
+    """Reporter and staff notifications."""
 
-    complaints: ComplaintReader
+    cases: CaseReader
     log: NotificationLog
     mailer: Mailer
+    sms: SmsGateway | None
+    templates: Templates
     identity: MailIdentity
+    staff: StaffContacts
     metrics: NotifyMetrics
+    tz: ZoneInfo
     public_base_url: str
+    dlr_base_url: str
+    service_name: str
     clock: Callable[[], datetime] = _utcnow
 
-    def _status_url(self, tracking_id: str) -> str:
-        return f"{self.public_base_url.rstrip('/')}/api/v1/complaints/{tracking_id}"
+    # --- the reporter --------------------------------------------------------------------
+    async def on_received(self, *, event: ComplaintReceived) -> None:
+        """Diterima, with the tracking ID."""
+        await self._tell_reporter(event, "diterima")
 
-    async def acknowledge_receipt(self, *, event: ComplaintReceived) -> None:
-        """Send the acknowledgement with the tracking ID."""
+    async def on_assigned(self, *, event: ComplaintAssigned) -> None:
+        """Didisposisikan (or diteruskan) to the reporter; the new case to the OPD's desk."""
+        kind = "diteruskan" if event.external else "didisposisikan"
         complaint = await self._complaint(event.tracking_id)
-        mail = acknowledgement(
-            tracking_id=event.tracking_id, status_url=self._status_url(event.tracking_id)
-        )
-        await self._email_reporter(complaint=complaint, mail=mail)
-
-    async def announce_assignment(self, *, event: ComplaintAssigned) -> None:
-        """Tell the reporter which agency has the case."""
-        complaint = await self._complaint(event.tracking_id)
-        mail = assignment(
-            tracking_id=event.tracking_id,
+        failures = await self._reporter_delivery(event, kind, complaint, agency_name=event.opd_name)
+        r = complaint.reporter
+        contact = ", ".join(c for c in (r.phone, r.email) if c) or None
+        failures += await self._staff_delivery(
+            event,
+            "penugasan",
+            [self.staff.opd_desk(event.opd)],
+            complaint,
             agency_name=event.opd_name,
-            external=event.external,
-            status_url=self._status_url(event.tracking_id),
+            text=complaint.text,
+            location=complaint.location,
+            reporter_name=None if complaint.anonymous else r.name,
+            reporter_contact=None if complaint.anonymous else contact,
         )
-        await self._email_reporter(complaint=complaint, mail=mail)
+        self._raise_if(failures)
+
+    async def on_responded(self, *, event: ComplaintResponded) -> None:
+        """Ditindaklanjuti, with the OPD's answer."""
+        await self._tell_reporter(
+            event, "ditindaklanjuti", agency_name=event.opd_name, response=event.response
+        )
+
+    async def on_resolved(self, *, event: ComplaintResolved) -> None:
+        """Selesai, with an invitation to rate."""
+        await self._tell_reporter(event, "selesai", agency_name=event.opd_name, response=event.text)
+
+    async def on_status_changed(self, *, event: ComplaintStatusChanged) -> None:
+        """Ditunda or arsip, with the reason; resuming says nothing."""
+        kind = {Status.TUNDA: "ditunda", Status.ARSIP: "arsip"}.get(event.status)
+        if kind is not None:
+            await self._tell_reporter(event, kind, reason=event.reason or "-")
+
+    # --- staff ---------------------------------------------------------------------------
+    async def on_reminder(self, *, event: SlaReminderDue) -> None:
+        """A deadline is near: the operator for verification, otherwise the OPD's desk."""
+        owner = (
+            self.staff.operator()
+            if event.stage is Stage.VERIFICATION or not event.opd
+            else self.staff.opd_desk(event.opd)
+        )
+        complaint = await self._complaint(event.tracking_id)
+        self._raise_if(
+            await self._staff_delivery(
+                event,
+                "pengingat",
+                [owner],
+                complaint,
+                stage_label=stage_label(event.stage),
+                due_at=format_local(event.due_at, self.tz),
+            )
+        )
+
+    async def on_escalated(self, *, event: SlaEscalated) -> None:
+        """A missed deadline: the Admin Koordinator and the OPD's head."""
+        recipients = [self.staff.operator()]
+        if event.opd:
+            recipients.append(self.staff.opd_head(event.opd))
+        complaint = await self._complaint(event.tracking_id)
+        agency = self.staff.directory.get(event.opd) if event.opd else None
+        self._raise_if(
+            await self._staff_delivery(
+                event,
+                "eskalasi",
+                recipients,
+                complaint,
+                stage_label=stage_label(event.stage),
+                due_at=format_local(event.due_at, self.tz),
+                agency_name=agency.name if agency else None,
+            )
+        )
+
+    async def on_follow_up(self, *, event: ComplaintFollowUpReceived) -> None:
+        """The reporter answered: the OPD handling the case reads it."""
+        case = await self.cases.load_case(event.tracking_id)
+        if case is None or case.opd is None:
+            return  # not with an OPD: the operator sees it in the verification queue
+        complaint = await self._complaint(event.tracking_id)
+        agency = self.staff.directory.get(case.opd)
+        self._raise_if(
+            await self._staff_delivery(
+                event,
+                "balasan",
+                [self.staff.opd_desk(case.opd)],
+                complaint,
+                agency_name=agency.name if agency else case.opd,
+                text=event.text,
+            )
+        )
+
+    # --- machinery -----------------------------------------------------------------------
+    async def _tell_reporter(self, event: Event, kind: str, **context: Any) -> None:
+        complaint = await self._complaint(getattr(event, "tracking_id"))  # noqa: B009
+        self._raise_if(await self._reporter_delivery(event, kind, complaint, **context))
+
+    async def _reporter_delivery(
+        self, event: Event, kind: str, complaint: ComplaintDocument, **context: Any
+    ) -> int:
+        recipient = reporter_of(complaint)
+        if recipient is None:
+            return 0  # no contact given: the public status page says it all
+        ctx = self._context(complaint, reporter_name=complaint.reporter.name, **context)
+        return await self._deliver(event, kind, recipient, complaint, ctx, thread=True)
+
+    async def _staff_delivery(
+        self,
+        event: Event,
+        kind: str,
+        recipients: list[Recipient],
+        complaint: ComplaintDocument,
+        **context: Any,
+    ) -> int:
+        failures = 0
+        for recipient in recipients:
+            ctx = self._context(complaint, recipient_label=recipient.label, **context)
+            failures += await self._deliver(event, kind, recipient, complaint, ctx, thread=False)
+        return failures
+
+    def _context(self, complaint: ComplaintDocument, **extra: Any) -> dict[str, Any]:
+        return {
+            "tracking_id": complaint.tracking_id,
+            "status_url": f"{self.public_base_url.rstrip('/')}/api/v1/complaints/"
+            f"{complaint.tracking_id}",
+            "service_name": self.service_name,
+            "anonymous": complaint.anonymous,
+            **extra,
+        }
+
+    async def _deliver(
+        self,
+        event: Event,
+        kind: str,
+        to: Recipient,
+        complaint: ComplaintDocument,
+        ctx: dict[str, Any],
+        *,
+        thread: bool,
+    ) -> int:
+        """Send one notification once; 1 if it failed (to be retried), else 0."""
+        if to.channel == "sms" and self.sms is None:
+            return 0
+        key = f"{event.message_id}:{kind}:{to.channel}:{to.address}"
+        notification_id = hashlib.sha256(key.encode()).hexdigest()[:24]
+        claim = await self.log.claim(
+            notification_id=notification_id,
+            key=key,
+            tracking_id=complaint.tracking_id,
+            kind=kind,
+            channel=to.channel,
+        )
+        if claim is Claim.ALREADY_SENT:
+            self.metrics.sent.labels(channel=to.channel, result="duplicate").inc()
+            return 0
+        try:
+            message_id = await self._send(
+                kind, to, complaint, ctx, key, notification_id, thread=thread
+            )
+        except DeliveryFailed as exc:
+            self.metrics.sent.labels(channel=to.channel, result="failed").inc()
+            await self.log.mark_failed(notification_id=notification_id, error=str(exc))
+            log.warning(
+                "notification failed, will retry",
+                extra={
+                    "tracking_id": complaint.tracking_id,
+                    "kind": kind,
+                    "channel": to.channel,
+                    "error": str(exc),
+                },
+            )
+            return 1
+        await self.log.mark_sent(notification_id=notification_id, message_id=message_id)
+        self.metrics.sent.labels(channel=to.channel, result="sent").inc()
+        log.info(
+            "notified",
+            extra={"tracking_id": complaint.tracking_id, "kind": kind, "channel": to.channel},
+        )
+        return 0
+
+    async def _send(
+        self,
+        kind: str,
+        to: Recipient,
+        complaint: ComplaintDocument,
+        ctx: dict[str, Any],
+        key: str,
+        notification_id: str,
+        *,
+        thread: bool,
+    ) -> str | None:
+        if to.channel == "sms":
+            assert self.sms is not None
+            sms = self.templates.sms(kind, ctx, shrink=_SHRINK.get(kind))
+            dlr = f"{self.dlr_base_url.rstrip('/')}/sms/dlr?" + urlencode({"n": notification_id})
+            await self.sms.send(to=to.address, sms=sms, dlr_url=f"{dlr}&type=%d")
+            return None
+        rendered = self.templates.email(kind, ctx)
+        message = compose_email(
+            rendered=rendered,
+            kind=kind,
+            tracking_id=complaint.tracking_id,
+            key=key,
+            to=to.address,
+            to_name=to.name,
+            identity=self.identity,
+            now=self.clock(),
+            thread=thread,
+        )
+        await self.mailer.send(message)
+        return str(message["Message-ID"])
 
     async def _complaint(self, tracking_id: str) -> ComplaintDocument:
-        complaint = await self.complaints.load(tracking_id)
+        complaint = await self.cases.load_complaint(tracking_id)
         if complaint is None:
             raise ComplaintNotFound(tracking_id)
         return complaint
 
-    async def _email_reporter(self, *, complaint: ComplaintDocument, mail: ReporterMail) -> None:
-        address = complaint.reporter.email
-        if address is None:
-            return  # no email address given: the status page (and later SMS) say it all
-        key = f"{mail.kind}:{complaint.tracking_id}:email:{address}"
-        claim = await self.log.claim(
-            key=key, tracking_id=complaint.tracking_id, kind=mail.kind, channel="email"
+    @staticmethod
+    def _raise_if(failures: int) -> None:
+        if failures:
+            raise DeliveryFailed(f"{failures} notification(s) could not be sent now")
+
+    async def record_delivery_report(self, *, notification_id: str, report: int) -> bool:
+        """An SMS delivery report from the gateway."""
+        found = await self.log.record_delivery_report(
+            notification_id=notification_id, report=report
         )
-        if claim is Claim.ALREADY_SENT:
-            self.metrics.sent.labels(channel="email", result="duplicate").inc()
-            return
-        message = compose_email(
-            mail=mail,
-            to=address,
-            to_name=complaint.reporter.name,
-            identity=self.identity,
-            now=self.clock(),
-        )
-        try:
-            await self.mailer.send(message)
-        except DeliveryFailed as exc:
-            self.metrics.sent.labels(channel="email", result="failed").inc()
-            await self.log.mark_failed(key=key, error=str(exc))
-            raise
-        await self.log.mark_sent(key=key, message_id=str(message["Message-ID"]))
-        self.metrics.sent.labels(channel="email", result="sent").inc()
-        log.info(
-            "reporter notified",
-            extra={"tracking_id": complaint.tracking_id, "kind": mail.kind, "channel": "email"},
-        )
+        if found:
+            self.metrics.delivery_reports.labels(outcome=str(report)).inc()
+        return found

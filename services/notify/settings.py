@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -12,9 +13,12 @@ __all__ = ["NotifySettings"]
 
 
 class NotifySettings(CommonSettings):
-    """Notify: outbound email (and later SMS) to reporters and OPD staff."""
+    """Notify: email and SMS to reporters, email to OPD staff and the Admin Koordinator."""
 
     notify_port: int = Field(default=8003, ge=1, le=65535)
+    notify_public_base_url: str = "http://127.0.0.1:8003"
+    notify_templates_dir: Path | None = None
+    service_name: str = "Layanan Pengaduan Kabupaten Lingga"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=2525, ge=1, le=65535)
     smtp_security: Literal["none", "starttls", "tls"] = "none"
@@ -24,3 +28,15 @@ class NotifySettings(CommonSettings):
     mail_from: str = "pengaduan@lapor.test"
     mail_from_name: str = "Layanan Pengaduan Kabupaten Lingga"
     mail_reply_to: str = "pengaduan@lapor.test"
+    operator_email: str = "admin@lapor.test"
+    opd_email_pattern: str = "{code}@lapor.test"
+    opd_head_email_pattern: str = "kepala.{code}@lapor.test"
+    sms_enabled: bool = True
+    sms_sendsms_url: str = "http://127.0.0.1:13013/cgi-bin/sendsms"
+    sms_username: str = "lapor"
+    sms_password: SecretStr = SecretStr("lapor-dev")
+    sms_from: str = "1708"
+    sms_timeout_seconds: float = Field(default=10.0, gt=0)
+    notify_max_attempts: int = Field(default=12, ge=1, le=100)
+    notify_retry_base_seconds: float = Field(default=5.0, gt=0)
+    notify_retry_max_seconds: float = Field(default=1800.0, gt=0)

@@ -105,11 +105,30 @@ class Queues:
     NOTIFY_ASSIGNED = ConsumerQueue(
         "lapor.notify.complaint-assigned", RoutingKey.COMPLAINT_ASSIGNED
     )
+    NOTIFY_RESPONDED = ConsumerQueue(
+        "lapor.notify.complaint-responded", RoutingKey.COMPLAINT_RESPONDED
+    )
+    NOTIFY_RESOLVED = ConsumerQueue(
+        "lapor.notify.complaint-resolved", RoutingKey.COMPLAINT_RESOLVED
+    )
+    NOTIFY_STATUS_CHANGED = ConsumerQueue(
+        "lapor.notify.complaint-status-changed", RoutingKey.COMPLAINT_STATUS_CHANGED
+    )
+    NOTIFY_FOLLOW_UP = ConsumerQueue(
+        "lapor.notify.complaint-follow-up", RoutingKey.COMPLAINT_FOLLOW_UP
+    )
+    NOTIFY_REMINDER = ConsumerQueue("lapor.notify.sla-reminder", RoutingKey.SLA_REMINDER_DUE)
+    NOTIFY_ESCALATED = ConsumerQueue("lapor.notify.sla-escalated", RoutingKey.SLA_ESCALATED)
 
     @classmethod
     def all(cls) -> list[ConsumerQueue]:
         """Every consumer queue of the system."""
         return [v for v in vars(cls).values() if isinstance(v, ConsumerQueue)]
+
+    @classmethod
+    def of(cls, service: str) -> list[ConsumerQueue]:
+        """The consumer queues of one service."""
+        return [q for q in cls.all() if q.name.startswith(f"lapor.{service}.")]
 
 
 def opd_routing_key(code: str) -> str:

@@ -176,6 +176,9 @@ async def test_a_web_complaint_is_assigned_deadlined_and_acknowledged_by_mail(
         body = ack.get_payload(0).get_payload(decode=True).decode()  # type: ignore[union-attr]
         assert tracking_id in body
 
+        desk = await asyncio.to_thread(_fetch_mail, "dpupr@lapor.test", tracking_id)
+        assert len(desk) == 1 and "Laporan baru" in str(desk[0]["Subject"])
+
         metrics = (await client.get(stack.url("intake", "/metrics"))).text
         assert 'lapor_complaints_received_total{channel="web"} 1.0' in metrics
         routing_metrics = (await client.get(stack.url("routing", "/metrics"))).text
@@ -184,7 +187,7 @@ async def test_a_web_complaint_is_assigned_deadlined_and_acknowledged_by_mail(
         )
         assert "lapor_pipeline_latency_seconds_count 1.0" in routing_metrics
         notify_metrics = (await client.get(stack.url("notify", "/metrics"))).text
-        assert 'lapor_notifications_sent_total{channel="email",result="sent"} 2.0' in (
+        assert 'lapor_notifications_sent_total{channel="email",result="sent"} 3.0' in (
             notify_metrics
         )
 

@@ -88,19 +88,29 @@ async def test_routing_is_recorded_once(db: Database) -> None:
 
 async def test_the_notification_log_claims_each_key_once(db: Database) -> None:
     await ensure_indexes(db)
-    log = MongoNotificationLog(db[NOTIFICATIONS])
+    log = MongoNotificationLog(db)
     args = {
-        "key": "diterima:LPR-1:email:a@b",
+        "notification_id": "n1",
+        "key": "evt:diterima:email:a@b",
         "tracking_id": "LPR-1",
         "kind": "diterima",
         "channel": "email",
     }
     assert await log.claim(**args) == Claim.NEW
     assert await log.claim(**args) == Claim.RETRY
-    await log.mark_failed(key=args["key"], error="smtp down")
+    await log.mark_failed(notification_id="n1", error="smtp down")
     assert await log.claim(**args) == Claim.RETRY
-    await log.mark_sent(key=args["key"], message_id="<x@y>")
+    # The send is recorded while delivery reports arrive: nothing may be lost.
+    await asyncio.gather(
+        log.mark_sent(notification_id="n1", message_id="<x@y>"),
+        log.record_delivery_report(notification_id="n1", report=8),
+        log.record_delivery_report(notification_id="n1", report=1),
+    )
     assert await log.claim(**args) == Claim.ALREADY_SENT
+    record = await db[NOTIFICATIONS].find_one({"_id": "n1"})
+    assert record is not None and record["status"] == "sent"
+    assert sorted(r["type"] for r in record["delivery_reports"]) == [1, 8]
+    assert not await log.record_delivery_report(notification_id="nope", report=1)
 
 
 async def test_concurrent_clock_changes_of_one_case_are_all_kept(db: Database) -> None:

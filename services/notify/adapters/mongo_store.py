@@ -1,4 +1,4 @@
-"""Notify's storage: the notification log and the complaints it reads."""
+"""Notify's storage: the notification log (written here) and cases (read only)."""
 
 from __future__ import annotations
 
@@ -7,35 +7,48 @@ from datetime import UTC, datetime
 from pymongo.errors import DuplicateKeyError
 
 from services.notify.ports import Claim
-from shared.mongo import Collection
+from shared.locks import KeyedLock
+from shared.mongo import CASES, COMPLAINTS, NOTIFICATIONS, Database, Document
+from shared.store.cases import CaseDocument, load_case
 from shared.store.complaints import ComplaintDocument, load_complaint
 
-__all__ = ["MongoComplaintReader", "MongoNotificationLog"]
+__all__ = ["MongoCaseReader", "MongoNotificationLog"]
 
 
-class MongoComplaintReader:
-    """Reads complaints (for the reporter's contact details)."""
+class MongoCaseReader:
+    """Reads complaints and cases."""
 
-    def __init__(self, collection: Collection) -> None:
-        self._collection = collection
+    def __init__(self, db: Database) -> None:
+        self._complaints = db[COMPLAINTS]
+        self._cases = db[CASES]
 
-    async def load(self, tracking_id: str) -> ComplaintDocument | None:
-        """The stored complaint, or None."""
-        return await load_complaint(self._collection, tracking_id)
+    async def load_complaint(self, tracking_id: str) -> ComplaintDocument | None:
+        """The complaint, or None."""
+        return await load_complaint(self._complaints, tracking_id)
+
+    async def load_case(self, tracking_id: str) -> CaseDocument | None:
+        """The case, or None."""
+        return await load_case(self._cases, tracking_id)
 
 
 class MongoNotificationLog:
-    """`notifications`, unique on `key`."""
+    """`notifications`: `_id` = a digest of the key, `key` unique."""
 
-    def __init__(self, collection: Collection) -> None:
-        self._collection = collection
+    def __init__(self, db: Database) -> None:
+        self._collection = db[NOTIFICATIONS]
+        # A delivery report can arrive while the send is being recorded; FerretDB v1 would
+        # lose one of two concurrent updates of a document, so writes are serialised here.
+        self._locks = KeyedLock()
 
-    async def claim(self, *, key: str, tracking_id: str, kind: str, channel: str) -> Claim:
-        """Insert the pending record, or report what an earlier attempt achieved."""
+    async def claim(
+        self, *, notification_id: str, key: str, tracking_id: str, kind: str, channel: str
+    ) -> Claim:
+        """Insert the pending record (atomic), or report what an earlier attempt achieved."""
         now = datetime.now(UTC)
         try:
             await self._collection.insert_one(
                 {
+                    "_id": notification_id,
                     "key": key,
                     "tracking_id": tracking_id,
                     "kind": kind,
@@ -47,31 +60,66 @@ class MongoNotificationLog:
                 }
             )
         except DuplicateKeyError:
-            existing = await self._collection.find_one_and_update(
-                {"key": key, "status": {"$ne": "sent"}},
-                {"$inc": {"attempts": 1}, "$set": {"updated_at": now}},
-            )
-            return Claim.ALREADY_SENT if existing is None else Claim.RETRY
+            existing = await self._collection.find_one({"_id": notification_id}, {"status": 1})
+            if existing is not None and existing.get("status") == "sent":
+                return Claim.ALREADY_SENT
+            async with self._locks.hold(notification_id):
+                await self._update(
+                    notification_id, {"$inc": {"attempts": 1}, "$set": {"updated_at": now}}
+                )
+            return Claim.RETRY
         return Claim.NEW
 
-    async def mark_sent(self, *, key: str, message_id: str) -> None:
-        """Record the successful send."""
+    async def mark_sent(self, *, notification_id: str, message_id: str | None) -> None:
+        """Record the successful hand-over."""
         now = datetime.now(UTC)
-        await self._collection.update_one(
-            {"key": key},
-            {
-                "$set": {
-                    "status": "sent",
-                    "message_id": message_id,
-                    "sent_at": now,
-                    "updated_at": now,
-                }
-            },
-        )
+        async with self._locks.hold(notification_id):
+            await self._update(
+                notification_id,
+                {
+                    "$set": {
+                        "status": "sent",
+                        "message_id": message_id,
+                        "sent_at": now,
+                        "updated_at": now,
+                    }
+                },
+            )
 
-    async def mark_failed(self, *, key: str, error: str) -> None:
-        """Record a failed attempt (the message will be retried)."""
-        await self._collection.update_one(
-            {"key": key},
-            {"$set": {"status": "failed", "last_error": error, "updated_at": datetime.now(UTC)}},
-        )
+    async def mark_failed(self, *, notification_id: str, error: str) -> None:
+        """Record a failed attempt (it will be retried)."""
+        async with self._locks.hold(notification_id):
+            await self._update(
+                notification_id,
+                {
+                    "$set": {
+                        "status": "failed",
+                        "last_error": error,
+                        "updated_at": datetime.now(UTC),
+                    }
+                },
+            )
+
+    async def record_delivery_report(self, *, notification_id: str, report: int) -> bool:
+        """Append an SMS delivery report (Kannel type: 1 delivered, 2 failed, 8 accepted...)."""
+        async with self._locks.hold(notification_id):
+            return await self._update(
+                notification_id,
+                {
+                    "$push": {"delivery_reports": {"type": report, "at": datetime.now(UTC)}},
+                    "$set": {"delivery": _DELIVERY.get(report, "unknown")},
+                },
+            )
+
+    async def _update(self, notification_id: str, update: Document) -> bool:
+        result = await self._collection.update_one({"_id": notification_id}, update)
+        return result.matched_count == 1
+
+
+_DELIVERY = {
+    1: "delivered",
+    2: "undelivered",
+    4: "buffered",
+    8: "smsc_accepted",
+    16: "smsc_rejected",
+}
