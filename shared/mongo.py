@@ -25,7 +25,10 @@ from pymongo.errors import (
 __all__ = [
     "CASES",
     "COMPLAINTS",
+    "FOLLOWUPS",
+    "INBOUND",
     "NOTIFICATIONS",
+    "RATINGS",
     "ROUTING_LABELS",
     "SLA_CLOCKS",
     "SLA_FIRED",
@@ -49,6 +52,9 @@ log = logging.getLogger(__name__)
 
 COMPLAINTS = "complaints"
 CASES = "cases"
+FOLLOWUPS = "followups"
+RATINGS = "ratings"
+INBOUND = "inbound"
 NOTIFICATIONS = "notifications"
 SLA_CLOCKS = "sla_clocks"
 SLA_TIMERS = "sla_timers"
@@ -58,6 +64,18 @@ ROUTING_LABELS = "routing_labels"
 _INDEXES: dict[str, list[IndexModel]] = {
     COMPLAINTS: [
         IndexModel([("received_at", ASCENDING)], name="received_at"),
+        IndexModel([("outbox.publisher", ASCENDING)], name="outbox_publisher"),
+        IndexModel([("source_key", ASCENDING)], name="source_key_unique", unique=True),
+        IndexModel([("reporter.phone", ASCENDING)], name="reporter_phone"),
+        IndexModel([("reporter.email", ASCENDING)], name="reporter_email"),
+    ],
+    FOLLOWUPS: [
+        IndexModel([("tracking_id", ASCENDING)], name="tracking_id"),
+        IndexModel([("outbox.publisher", ASCENDING)], name="outbox_publisher"),
+    ],
+    RATINGS: [IndexModel([("outbox.publisher", ASCENDING)], name="outbox_publisher")],
+    INBOUND: [
+        IndexModel([("outcome", ASCENDING), ("received_at", ASCENDING)], name="outcome"),
         IndexModel([("outbox.publisher", ASCENDING)], name="outbox_publisher"),
     ],
     CASES: [

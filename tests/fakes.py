@@ -7,10 +7,10 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from services.intake.ports import ComplaintRecord, TrackingIdTaken
+from services.intake.ports import ComplaintRecord, DuplicateSubmission, TrackingIdTaken
 from services.notify.ports import Claim, DeliveryFailed
 from services.notify.smstext import SmsText
-from shared.contracts.types import Stage, Status
+from shared.contracts.types import Channel, Stage, Status
 from shared.mongo import Document
 from shared.store.cases import CaseDocument, HistoryEntry, RoutingDecision
 from shared.store.complaints import ComplaintDocument
@@ -31,18 +31,59 @@ class FakeComplaints(Outboxes):
         self.docs: dict[str, ComplaintDocument] = {}
         self.cases: dict[str, CaseDocument] = {}
         self.deadlines: dict[str, dict[Stage, datetime]] = {}
+        self.followups: dict[str, tuple[str, str]] = {}
+        self.ratings: dict[str, int] = {}
         self.fail_with: Exception | None = None
 
     async def insert(self, complaint: ComplaintDocument, *, outbox: list[Document]) -> None:
         if self.fail_with:
             raise self.fail_with
+        existing = await self.find_by_source(complaint.source_key or "")
+        if existing is not None:
+            raise DuplicateSubmission(existing)
         if complaint.tracking_id in self.docs:
             raise TrackingIdTaken(complaint.tracking_id)
         self.docs[complaint.tracking_id] = complaint
         self.outbox[complaint.tracking_id] = list(outbox)
 
-    async def load(self, tracking_id: str) -> ComplaintDocument | None:
-        return self.docs.get(tracking_id)
+    async def find_by_source(self, source_key: str) -> str | None:
+        return next((t for t, d in self.docs.items() if d.source_key == source_key), None)
+
+    async def latest_of_reporter(self, *, phone: str | None, email: str | None) -> str | None:
+        mine = [
+            d
+            for d in self.docs.values()
+            if (phone and d.reporter.phone == phone) or (email and d.reporter.email == email)
+        ]
+        return max(mine, key=lambda d: d.received_at).tracking_id if mine else None
+
+    async def add_follow_up(
+        self,
+        *,
+        source_key: str,
+        tracking_id: str,
+        channel: Channel,
+        text: str,
+        received_at: datetime,
+        outbox: list[Document],
+    ) -> bool:
+        if source_key in self.followups:
+            return False
+        self.followups[source_key] = (tracking_id, text)
+        self.outbox[source_key] = list(outbox)
+        return True
+
+    async def set_rating(
+        self,
+        *,
+        tracking_id: str,
+        score: int,
+        channel: Channel,
+        rated_at: datetime,
+        outbox: list[Document],
+    ) -> None:
+        self.ratings[tracking_id] = score
+        self.outbox.setdefault(tracking_id, []).extend(outbox)
 
     async def load_record(self, tracking_id: str) -> ComplaintRecord | None:
         complaint = self.docs.get(tracking_id)
@@ -53,6 +94,35 @@ class FakeComplaints(Outboxes):
             case=self.cases.get(tracking_id),
             deadlines=self.deadlines.get(tracking_id, {}),
         )
+
+
+class FakeInbound(Outboxes):
+    """Raw inbound items by source key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[str, dict[str, Any]] = {}
+
+    async def record(
+        self, *, source_key: str, channel: Channel, payload: dict[str, Any], received_at: datetime
+    ) -> str | None:
+        if source_key in self.items:
+            return str(self.items[source_key]["outcome"])
+        self.items[source_key] = {"payload": payload, "outcome": "received"}
+        return None
+
+    async def settle(
+        self,
+        *,
+        source_key: str,
+        outcome: str,
+        tracking_id: str | None = None,
+        reason: str | None = None,
+        outbox: list[Document] | None = None,
+    ) -> None:
+        self.items[source_key].update(outcome=outcome, tracking_id=tracking_id, reason=reason)
+        if outbox:
+            self.outbox.setdefault(source_key, []).extend(outbox)
 
 
 class FakeCases(Outboxes):
@@ -138,15 +208,18 @@ class FakeCases(Outboxes):
 class FakeRelay:
     """Moves outbox entries into `published`."""
 
-    def __init__(self, store: Outboxes, *, broker_up: bool = True) -> None:
-        self.store = store
+    def __init__(self, *stores: Outboxes, broker_up: bool = True) -> None:
+        self.stores = stores
         self.published: list[Document] = []
         self.broker_up = broker_up
 
-    async def flush(self, doc_id: str) -> int:
-        pending = self.store.outbox.pop(doc_id, [])
-        self.published.extend(pending)
-        return len(pending)
+    async def flush(self, doc_id: str, *, collection: str = "") -> int:
+        sent = 0
+        for store in self.stores:
+            pending = store.outbox.pop(doc_id, [])
+            self.published.extend(pending)
+            sent += len(pending)
+        return sent
 
     async def broker_ready(self) -> bool:
         return self.broker_up

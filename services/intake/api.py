@@ -1,11 +1,13 @@
 """Intake's JSON API: thin translation between HTTP and the use cases."""
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.intake.intents import Intent, NewComplaint
 from services.intake.model import Submission, clean_text, normalise_email, normalise_phone
 from services.intake.service import IntakeService
 from services.intake.tracking import TRACKING_ID_PATTERN
@@ -29,6 +31,8 @@ class ComplaintIn(BaseModel):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
     location: str | None = Field(default=None, max_length=300)
+    kecamatan: str | None = Field(default=None, max_length=100)
+    desa: str | None = Field(default=None, max_length=100)
     anonymous: bool = False
     confidential: bool = False
 
@@ -42,7 +46,7 @@ class ComplaintIn(BaseModel):
             raise ValueError("Isi laporan terlalu pendek (minimal 10 karakter)")
         return value
 
-    @field_validator("title", "name", "location")
+    @field_validator("title", "name", "location", "kecamatan", "desa")
     @classmethod
     def _optional_text(cls, value: str | None) -> str | None:
         if value is None:
@@ -69,13 +73,16 @@ class ComplaintIn(BaseModel):
             raise ValueError("Nomor HP tidak valid")
         return normalise_phone(value)
 
-    def to_submission(self) -> Submission:
+    def to_submission(self, *, source_key: str) -> Submission:
         """The normalised web complaint."""
         return Submission(
             channel=Channel.WEB,
+            source_key=source_key,
             text=self.text,
             title=self.title,
             location=self.location,
+            kecamatan=self.kecamatan,
+            desa=self.desa,
             reporter=Reporter(name=self.name, email=self.email, phone=self.phone),
             anonymous=self.anonymous,
             confidential=self.confidential,
@@ -98,9 +105,24 @@ def build_api(service: IntakeService, *, public_base_url: str, max_text_chars: i
 
     Service = Annotated[IntakeService, Depends(get_service)]
 
-    @router.post("/complaints", status_code=201, response_model=ComplaintAccepted)
-    async def submit_complaint(body: ComplaintIn, svc: Service) -> ComplaintAccepted:
-        """Accept a complaint; answers with its tracking ID."""
+    @router.post(
+        "/complaints",
+        status_code=201,
+        response_model=ComplaintAccepted,
+        responses={
+            200: {
+                "model": ComplaintAccepted,
+                "description": "Seen before (same Idempotency-Key): the original tracking ID",
+            }
+        },
+    )
+    async def submit_complaint(
+        body: ComplaintIn,
+        svc: Service,
+        response: Response,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> ComplaintAccepted:
+        """Accept a complaint; answers with its tracking ID (the same one for a repeat)."""
         if len(body.text) > max_text_chars:
             raise RequestValidationError(
                 [
@@ -111,10 +133,25 @@ def build_api(service: IntakeService, *, public_base_url: str, max_text_chars: i
                     }
                 ]
             )
-        tracking_id = await svc.submit(submission=body.to_submission())
+        source_key = f"web:{idempotency_key or uuid.uuid4().hex}"
+        submission = body.to_submission(source_key=source_key)
+
+        async def interpret() -> Intent:
+            return NewComplaint(submission)
+
+        outcome = await svc.receive(
+            source_key=source_key,
+            channel=Channel.WEB,
+            payload=body.model_dump(),
+            interpret=interpret,
+        )
+        if outcome.tracking_id is None:
+            raise HTTPException(409, detail="Laporan yang sama sedang diproses")
+        if outcome.kind == "duplicate":
+            response.status_code = 200
         return ComplaintAccepted(
-            tracking_id=tracking_id,
-            status_url=f"{public_base_url.rstrip('/')}/api/v1/complaints/{tracking_id}",
+            tracking_id=outcome.tracking_id,
+            status_url=f"{public_base_url.rstrip('/')}/api/v1/complaints/{outcome.tracking_id}",
         )
 
     @router.get("/complaints/{tracking_id}", response_model=PublicStatus)

@@ -1,4 +1,4 @@
-"""Intake's composition root: settings -> runtime -> use cases -> HTTP app."""
+"""Intake's composition root: settings -> runtime -> use cases -> channels -> HTTP app."""
 
 from __future__ import annotations
 
@@ -7,17 +7,22 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.intake.adapters.mongo_store import MongoComplaintStore
+from services.intake.adapters.mongo_store import (
+    GridFsAttachmentStore,
+    MongoComplaintStore,
+    MongoInboundStore,
+)
 from services.intake.adapters.relay import BrokerEventRelay
 from services.intake.api import build_api
 from services.intake.metrics import IntakeMetrics
 from services.intake.ports import Unavailable
 from services.intake.service import SERVICE, IntakeService
 from services.intake.settings import IntakeSettings
+from services.intake.sms import SmsChannel, build_sms_api
 from shared.directory import load_directory
 from shared.http import BodySizeLimit, install_error_handlers
 from shared.locks import KeyedLock
-from shared.mongo import COMPLAINTS
+from shared.mongo import COMPLAINTS, FOLLOWUPS, INBOUND, RATINGS
 from shared.observability import configure_logging, new_registry
 from shared.outbox import OutboxRelay
 from shared.runtime import Runtime, mount_ops, service_lifespan
@@ -30,20 +35,29 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     registry = new_registry()
     runtime = Runtime.create(service=SERVICE, settings=settings, registry=registry)
-    relay = OutboxRelay(
-        collection=runtime.db[COMPLAINTS],
-        broker=runtime.broker,
-        publisher=SERVICE,
-        lock=KeyedLock(),
-        interval=settings.outbox_relay_interval_seconds,
-    )
-    runtime.background.append(relay.run)
+    locks = KeyedLock()
+    relays = {
+        name: OutboxRelay(
+            collection=runtime.db[name],
+            broker=runtime.broker,
+            publisher=SERVICE,
+            lock=locks,
+            interval=settings.outbox_relay_interval_seconds,
+        )
+        for name in (COMPLAINTS, FOLLOWUPS, RATINGS, INBOUND)
+    }
+    runtime.background += [relay.run for relay in relays.values()]
     service = IntakeService(
-        store=MongoComplaintStore(runtime.db),
-        relay=BrokerEventRelay(relay=relay, broker=runtime.broker),
+        store=MongoComplaintStore(runtime.db, locks=locks),
+        inbound=MongoInboundStore(runtime.db, locks=locks),
+        relay=BrokerEventRelay(relays=relays, broker=runtime.broker),
         directory=load_directory(settings.directory_file),
         metrics=IntakeMetrics.create(registry),
         tz=settings.tz,
+    )
+    attachments = GridFsAttachmentStore(runtime.db)
+    sms = SmsChannel(
+        service=service, keyword=settings.sms_keyword, region=settings.default_phone_region
     )
 
     @contextlib.asynccontextmanager
@@ -52,7 +66,11 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Lapor intake", version="1", lifespan=lifespan)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        overrides={"/lapor": settings.max_photo_bytes + 512 * 1024},
+    )
     install_error_handlers(app, unavailable=Unavailable)
     mount_ops(app, runtime)
     app.include_router(
@@ -62,6 +80,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             max_text_chars=settings.max_text_chars,
         )
     )
+    token = settings.sms_webhook_token.get_secret_value() if settings.sms_webhook_token else None
+    app.include_router(build_sms_api(sms, token=token))
+    app.state.attachments = attachments
     return app
 
 

@@ -16,6 +16,8 @@ class IntakeMetrics:
     """Counters intake moves."""
 
     received: Counter
+    ignored: Counter
+    invalid: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> IntakeMetrics:
@@ -26,6 +28,19 @@ class IntakeMetrics:
             ["channel"],
             registry=registry,
         )
+        ignored = Counter(
+            "lapor_inbound_ignored_total",
+            "Inbound items that were not complaints (auto-replies, bounces...).",
+            ["channel"],
+            registry=registry,
+        )
+        invalid = Counter(
+            "lapor_inbound_invalid_total",
+            "Inbound items kept for review because they could not be understood.",
+            ["channel"],
+            registry=registry,
+        )
         for channel in Channel:
-            received.labels(channel=channel.value)
-        return cls(received=received)
+            for counter in (received, ignored, invalid):
+                counter.labels(channel=channel.value)
+        return cls(received=received, ignored=ignored, invalid=invalid)

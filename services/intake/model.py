@@ -9,38 +9,47 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict
 
 from shared.contracts.types import Channel
-from shared.store.complaints import Reporter
+from shared.store.complaints import Attachment, Reporter
 
 __all__ = ["Submission", "clean_text", "normalise_email", "normalise_phone"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 class Submission(BaseModel):
-    """A complaint after normalisation, before it is stored."""
+    """A complaint after normalisation, before it is stored.
+
+    `source_key` identifies what the citizen sent (the gateway's SMS id, the mail's
+    Message-ID, the web form's nonce or an API Idempotency-Key): the same key twice is the
+    same complaint.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     channel: Channel
     text: str
+    source_key: str
     title: str | None = None
     location: str | None = None
+    kecamatan: str | None = None
+    desa: str | None = None
     reporter: Reporter = Reporter()
     anonymous: bool = False
     confidential: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
 
 def clean_text(value: str) -> str:
-    """NFC-normalise, drop control characters (keeping newlines and tabs), trim."""
+    """NFC-normalise, drop control and invisible characters (keeping newlines, tabs), trim."""
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value).strip()
+    return _CONTROL.sub("", value).replace("\x00", "").strip()
 
 
 def normalise_email(value: str) -> str | None:
     """A plausible address in lower case, or None."""
     value = value.strip()
-    return value.lower() if _EMAIL.match(value) else None
+    return value.lower() if _EMAIL.match(value) and len(value) <= 254 else None
 
 
 def normalise_phone(value: str, *, region: str = "ID") -> str:

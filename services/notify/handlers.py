@@ -23,6 +23,7 @@ from shared.contracts.events import (
     ComplaintStatusChanged,
     SlaEscalated,
     SlaReminderDue,
+    StatusRequested,
 )
 from shared.messaging.retry import RetryPolicy, schedule_retry
 from shared.messaging.topology import EVENTS, ConsumerQueue, Queues
@@ -103,5 +104,14 @@ def build_router(
     async def on_escalated(event: SlaEscalated, message: RabbitMessage) -> None:
         """Escalate a missed deadline."""
         await retrying(lambda: service.on_escalated(event=event), message, Queues.NOTIFY_ESCALATED)
+
+    @subscribe(Queues.NOTIFY_STATUS_REQUESTED)
+    async def on_status_requested(event: StatusRequested, message: RabbitMessage) -> None:
+        """Answer `CEK <ID>` by SMS."""
+        await retrying(
+            lambda: service.on_status_requested(event=event),
+            message,
+            Queues.NOTIFY_STATUS_REQUESTED,
+        )
 
     return router

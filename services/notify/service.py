@@ -46,8 +46,9 @@ from shared.contracts.events import (
     Event,
     SlaEscalated,
     SlaReminderDue,
+    StatusRequested,
 )
-from shared.contracts.types import Stage, Status
+from shared.contracts.types import STATUS_LABELS, Stage, Status
 from shared.store.complaints import ComplaintDocument
 
 __all__ = ["SERVICE", "ComplaintNotFound", "NotifyService"]
@@ -123,6 +124,26 @@ class NotifyService:
         kind = {Status.TUNDA: "ditunda", Status.ARSIP: "arsip"}.get(event.status)
         if kind is not None:
             await self._tell_reporter(event, kind, reason=event.reason or "-")
+
+    async def on_status_requested(self, *, event: StatusRequested) -> None:
+        """`CEK <ID>` by SMS: the public status, to the number that asked."""
+        tracking_id = event.tracking_id or "-"
+        case = await self.cases.load_case(tracking_id) if event.tracking_id else None
+        complaint = await self.cases.load_complaint(tracking_id) if event.tracking_id else None
+        ctx: dict[str, Any] = {"tracking_id": tracking_id, "known": complaint is not None}
+        if complaint is not None:
+            status = case.status if case else Status.BELUM_TERVERIFIKASI
+            agency = (
+                self.staff.directory.get(case.opd)
+                if case and case.opd and not complaint.confidential
+                else None
+            )
+            ctx |= {
+                "status_label": STATUS_LABELS[status],
+                "agency_name": agency.name if agency else None,
+            }
+        to = Recipient("sms", event.reply_to)
+        self._raise_if(await self._deliver(event, "status", to, tracking_id, ctx, thread=False))
 
     # --- staff ---------------------------------------------------------------------------
     async def on_reminder(self, *, event: SlaReminderDue) -> None:
@@ -224,7 +245,7 @@ class NotifyService:
         event: Event,
         kind: str,
         to: Recipient,
-        complaint: ComplaintDocument,
+        complaint: ComplaintDocument | str,
         ctx: dict[str, Any],
         *,
         thread: bool,
@@ -232,12 +253,13 @@ class NotifyService:
         """Send one notification once; 1 if it failed (to be retried), else 0."""
         if to.channel == "sms" and self.sms is None:
             return 0
+        tracking_id = complaint if isinstance(complaint, str) else complaint.tracking_id
         key = f"{event.message_id}:{kind}:{to.channel}:{to.address}"
         notification_id = hashlib.sha256(key.encode()).hexdigest()[:24]
         claim = await self.log.claim(
             notification_id=notification_id,
             key=key,
-            tracking_id=complaint.tracking_id,
+            tracking_id=tracking_id,
             kind=kind,
             channel=to.channel,
         )
@@ -246,7 +268,7 @@ class NotifyService:
             return 0
         try:
             message_id = await self._send(
-                kind, to, complaint, ctx, key, notification_id, thread=thread
+                kind, to, tracking_id, ctx, key, notification_id, thread=thread
             )
         except DeliveryFailed as exc:
             self.metrics.sent.labels(channel=to.channel, result="failed").inc()
@@ -254,7 +276,7 @@ class NotifyService:
             log.warning(
                 "notification failed, will retry",
                 extra={
-                    "tracking_id": complaint.tracking_id,
+                    "tracking_id": tracking_id,
                     "kind": kind,
                     "channel": to.channel,
                     "error": str(exc),
@@ -265,7 +287,7 @@ class NotifyService:
         self.metrics.sent.labels(channel=to.channel, result="sent").inc()
         log.info(
             "notified",
-            extra={"tracking_id": complaint.tracking_id, "kind": kind, "channel": to.channel},
+            extra={"tracking_id": tracking_id, "kind": kind, "channel": to.channel},
         )
         return 0
 
@@ -273,7 +295,7 @@ class NotifyService:
         self,
         kind: str,
         to: Recipient,
-        complaint: ComplaintDocument,
+        tracking_id: str,
         ctx: dict[str, Any],
         key: str,
         notification_id: str,
@@ -290,7 +312,7 @@ class NotifyService:
         message = compose_email(
             rendered=rendered,
             kind=kind,
-            tracking_id=complaint.tracking_id,
+            tracking_id=tracking_id,
             key=key,
             to=to.address,
             to_name=to.name,

@@ -5,6 +5,7 @@ from shared.contracts.events import (
     ComplaintAssigned,
     ComplaintFollowUpReceived,
     ComplaintHeldForVerification,
+    ComplaintRated,
     ComplaintReceived,
     ComplaintResolved,
     ComplaintResponded,
@@ -15,6 +16,7 @@ from shared.contracts.events import (
     SlaBreached,
     SlaEscalated,
     SlaReminderDue,
+    StatusRequested,
 )
 from shared.contracts.types import Channel, RoutingMethod, Stage, Status
 
@@ -24,6 +26,7 @@ __all__ = [
     "ComplaintAssigned",
     "ComplaintFollowUpReceived",
     "ComplaintHeldForVerification",
+    "ComplaintRated",
     "ComplaintReceived",
     "ComplaintResolved",
     "ComplaintResponded",
@@ -37,4 +40,5 @@ __all__ = [
     "SlaReminderDue",
     "Stage",
     "Status",
+    "StatusRequested",
 ]

@@ -15,6 +15,7 @@ __all__ = [
     "ComplaintAssigned",
     "ComplaintFollowUpReceived",
     "ComplaintHeldForVerification",
+    "ComplaintRated",
     "ComplaintReceived",
     "ComplaintResolved",
     "ComplaintResponded",
@@ -25,6 +26,7 @@ __all__ = [
     "SlaBreached",
     "SlaEscalated",
     "SlaReminderDue",
+    "StatusRequested",
 ]
 
 
@@ -61,6 +63,9 @@ class ComplaintReceived(Event):
     anonymous: bool = False
     confidential: bool = False
     received_at: AwareDatetime
+    kecamatan: str | None = None
+    desa: str | None = None
+    attachments: int = 0
 
 
 class ComplaintAssigned(Event):
@@ -219,3 +224,27 @@ class CloseComplaint(Event):
     tracking_id: str
     reason: str
     responded_at: AwareDatetime | None = None
+
+
+class ComplaintRated(Event):
+    """The reporter rated how their complaint was handled (1-5)."""
+
+    event_type: ClassVar[str] = "complaint.rated"
+
+    tracking_id: str
+    score: int = Field(ge=1, le=5)
+    channel: Channel
+    rated_at: AwareDatetime
+
+
+class StatusRequested(Event):
+    """Someone texted `CEK <tracking ID>`: answer with the public status by SMS.
+
+    `reply_to` is the number that asked (any number may ask: the answer is public data).
+    """
+
+    event_type: ClassVar[str] = "complaint.status_requested"
+
+    tracking_id: str | None = None
+    reply_to: str
+    requested_at: AwareDatetime

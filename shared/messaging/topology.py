@@ -48,6 +48,8 @@ class RoutingKey(StrEnum):
     COMPLAINT_RESOLVED = "complaint.resolved"
     COMPLAINT_STATUS_CHANGED = "complaint.status_changed"
     COMPLAINT_FOLLOW_UP = "complaint.follow_up_received"
+    COMPLAINT_RATED = "complaint.rated"
+    STATUS_REQUESTED = "complaint.status_requested"
     SLA_REMINDER_DUE = "sla.reminder_due"
     SLA_BREACHED = "sla.breached"
     SLA_ESCALATED = "sla.escalated"
@@ -116,6 +118,9 @@ class Queues:
     )
     NOTIFY_FOLLOW_UP = ConsumerQueue(
         "lapor.notify.complaint-follow-up", RoutingKey.COMPLAINT_FOLLOW_UP
+    )
+    NOTIFY_STATUS_REQUESTED = ConsumerQueue(
+        "lapor.notify.status-requested", RoutingKey.STATUS_REQUESTED
     )
     NOTIFY_REMINDER = ConsumerQueue("lapor.notify.sla-reminder", RoutingKey.SLA_REMINDER_DUE)
     NOTIFY_ESCALATED = ConsumerQueue("lapor.notify.sla-escalated", RoutingKey.SLA_ESCALATED)

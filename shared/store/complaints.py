@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from shared.contracts.types import Channel
 from shared.mongo import Collection, Document
 
-__all__ = ["ComplaintDocument", "Reporter", "load_complaint"]
+__all__ = ["Attachment", "ComplaintDocument", "Reporter", "load_complaint"]
 
 
 class Reporter(BaseModel):
@@ -24,6 +24,17 @@ class Reporter(BaseModel):
     phone: str | None = None
 
 
+class Attachment(BaseModel):
+    """A file the reporter sent (a photo), stored in the attachment store, never in a message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    attachment_id: str
+    content_type: str
+    size: int
+    filename: str | None = None
+
+
 class ComplaintDocument(BaseModel):
     """The stored complaint as received."""
 
@@ -34,7 +45,11 @@ class ComplaintDocument(BaseModel):
     text: str
     title: str | None = None
     location: str | None = None
+    kecamatan: str | None = None
+    desa: str | None = None
     reporter: Reporter = Field(default_factory=Reporter)
+    attachments: list[Attachment] = Field(default_factory=list)
+    source_key: str
     anonymous: bool = False
     confidential: bool = False
     received_at: AwareDatetime

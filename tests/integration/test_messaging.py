@@ -26,6 +26,7 @@ NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 def complaint(tid: str) -> tuple[ComplaintDocument, ComplaintReceived]:
     doc = ComplaintDocument(
         tracking_id=tid,
+        source_key=f"test:{tid}",
         channel=Channel.WEB,
         text="Jalan rusak parah",
         received_at=NOW,

@@ -9,7 +9,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from services.intake.adapters.mongo_store import MongoComplaintStore
-from services.intake.ports import TrackingIdTaken, Unavailable
+from services.intake.ports import DuplicateSubmission, TrackingIdTaken, Unavailable
 from services.notify.adapters.mongo_store import MongoNotificationLog
 from services.notify.ports import Claim
 from services.routing.adapters.mongo_store import MongoCaseStore
@@ -32,6 +32,7 @@ NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 def complaint(tid: str) -> ComplaintDocument:
     return ComplaintDocument(
         tracking_id=tid,
+        source_key=f"test:{tid}",
         channel=Channel.EMAIL,
         text="Sampah menumpuk 🚮",
         reporter=Reporter(name="Ani", email="ani@lapor.test"),
@@ -55,8 +56,12 @@ async def test_complaints_round_trip_with_their_case_and_ids_are_unique(db: Data
     await ensure_indexes(db)
     store = MongoComplaintStore(db)
     await store.insert(complaint("LPR-261128-RT000"), outbox=[])
+    with pytest.raises(DuplicateSubmission) as dup:
+        await store.insert(complaint("LPR-261128-RT000"), outbox=[])  # the same source again
+    assert dup.value.tracking_id == "LPR-261128-RT000"
+    other_source = complaint("LPR-261128-RT000").model_copy(update={"source_key": "other"})
     with pytest.raises(TrackingIdTaken):
-        await store.insert(complaint("LPR-261128-RT000"), outbox=[])
+        await store.insert(other_source, outbox=[])
     record = await store.load_record("LPR-261128-RT000")
     assert record is not None and record.case is None and record.deadlines == {}
     assert record.complaint.text == "Sampah menumpuk 🚮" and record.complaint.anonymous

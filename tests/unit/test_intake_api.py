@@ -17,7 +17,7 @@ from shared.contracts.types import Status
 from shared.directory import load_directory
 from shared.http import BodySizeLimit, install_error_handlers
 from shared.observability import new_registry
-from tests.fakes import FakeComplaints, FakeRelay
+from tests.fakes import FakeComplaints, FakeInbound, FakeRelay
 
 GOOD = {
     "text": "Jalan di Desa Resang berlubang besar, berbahaya untuk motor.",
@@ -30,8 +30,10 @@ GOOD = {
 @pytest.fixture
 def world() -> tuple[FakeComplaints, FakeRelay, httpx.AsyncClient]:
     complaints = FakeComplaints()
-    relay = FakeRelay(complaints)
+    inbound = FakeInbound()
+    relay = FakeRelay(complaints, inbound)
     service = IntakeService(
+        inbound=inbound,
         store=complaints,
         relay=relay,
         directory=load_directory(),

@@ -46,6 +46,7 @@ class World:
         complaints = FakeComplaints()
         complaints.docs[TID] = ComplaintDocument(
             tracking_id=TID,
+            source_key=f"test:{TID}",
             channel=channel,
             text="Jalan rusak di Resang",
             received_at=NOW,

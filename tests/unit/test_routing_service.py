@@ -40,6 +40,7 @@ def make(classifier: Classifier, **doc: object) -> tuple[RoutingService, FakeCas
     relay = FakeRelay(cases)
     complaints.docs["LPR-261128-AAAAA"] = ComplaintDocument(
         tracking_id="LPR-261128-AAAAA",
+        source_key="test:LPR-261128-AAAAA",
         channel=Channel.WEB,
         text="Obat di puskesmas habis",
         reporter=Reporter(name="Budi", phone="+6281234567890"),

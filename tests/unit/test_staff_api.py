@@ -35,6 +35,7 @@ class World:
         complaints = FakeComplaints()
         complaints.docs[TID] = ComplaintDocument(
             tracking_id=TID,
+            source_key=f"test:{TID}",
             channel=Channel.SMS,
             text="Jalan berlubang di Resang",
             reporter=Reporter(name="Rahmat", phone="+6281234567890"),
