@@ -14,11 +14,14 @@ from services.intake.adapters.mongo_store import (
 )
 from services.intake.adapters.relay import BrokerEventRelay
 from services.intake.api import build_api
+from services.intake.mail.channel import EmailChannel
+from services.intake.mail.poller import ImapConfig, MailboxPoller
 from services.intake.metrics import IntakeMetrics
 from services.intake.ports import Unavailable
 from services.intake.service import SERVICE, IntakeService
 from services.intake.settings import IntakeSettings
 from services.intake.sms import SmsChannel, build_sms_api
+from services.intake.web import build_web_router
 from shared.directory import load_directory
 from shared.http import BodySizeLimit, install_error_handlers
 from shared.locks import KeyedLock
@@ -59,6 +62,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     sms = SmsChannel(
         service=service, keyword=settings.sms_keyword, region=settings.default_phone_region
     )
+    if settings.imap_enabled:
+        runtime.background.append(mailbox_poller(settings, service, attachments).run)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -82,8 +87,32 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     token = settings.sms_webhook_token.get_secret_value() if settings.sms_webhook_token else None
     app.include_router(build_sms_api(sms, token=token))
+    app.include_router(build_web_router(service, attachments=attachments, settings=settings))
     app.state.attachments = attachments
     return app
+
+
+def mailbox_poller(
+    settings: IntakeSettings, service: IntakeService, attachments: GridFsAttachmentStore
+) -> MailboxPoller:
+    """The email channel, polling the intake mailbox."""
+    channel = EmailChannel(
+        service=service,
+        attachments=attachments,
+        own_addresses=frozenset({settings.intake_address.lower(), settings.imap_username.lower()}),
+        max_image_bytes=settings.max_photo_bytes,
+    )
+    config = ImapConfig(
+        host=settings.imap_host,
+        port=settings.imap_port,
+        security=settings.imap_security,
+        username=settings.imap_username,
+        password=settings.imap_password.get_secret_value(),
+        mailbox=settings.imap_mailbox,
+        processed_mailbox=settings.imap_processed_mailbox,
+        poll_seconds=settings.imap_poll_seconds,
+    )
+    return MailboxPoller(channel=channel, config=config)
 
 
 def main() -> None:

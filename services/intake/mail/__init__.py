@@ -1,0 +1,1 @@
+"""The email channel: parsing inbound mail and polling the intake mailbox over IMAP."""
