@@ -99,6 +99,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Lapor notify", version="1", lifespan=lifespan)
     mount_ops(app, runtime)
+    app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)
     app.include_router(delivery_reports(service))
     return app
 

@@ -82,6 +82,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     install_error_handlers(app, unavailable=PyMongoError)
     install_staff_error_handlers(app)
     mount_ops(app, runtime)
+    app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)
     app.include_router(build_staff_api(work, staff_tokens(settings, directory)))
     return app
 

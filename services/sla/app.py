@@ -74,6 +74,7 @@ def create_app(settings: SlaSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Lapor SLA", version="1", lifespan=lifespan)
     mount_ops(app, runtime)
+    app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)
     return app
 
 
