@@ -10,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodySizeLimit", "install_error_handlers"]
+from shared.ratelimit import RateLimiter
+
+__all__ = [
+    "BodySizeLimit",
+    "RateLimitByClient",
+    "SecurityHeaders",
+    "install_error_handlers",
+]
 
 
 class BodySizeLimit:
@@ -99,3 +106,73 @@ def install_error_handlers(app: FastAPI, *, unavailable: type[Exception]) -> Non
             status_code=503,
             headers={"Retry-After": "10"},
         )
+
+
+_SECURITY_HEADERS = (
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers += [(n, v) for n, v in _SECURITY_HEADERS if n not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class RateLimitByClient:
+    """429 with Retry-After when one client address posts to `paths` too often."""
+
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, paths: frozenset[str]) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope.get("method") == "POST"
+            and scope.get("path") in self.paths
+        ):
+            client = (scope.get("client") or ("unknown", 0))[0]
+            if not self.limiter.allow(str(client)):
+                wait = str(self.limiter.retry_after(str(client))).encode()
+                body = b'{"detail":"Terlalu banyak permintaan, silakan coba lagi nanti"}'
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 429,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"retry-after", wait),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

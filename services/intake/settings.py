@@ -20,6 +20,8 @@ class IntakeSettings(CommonSettings):
     max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     default_phone_region: str = "ID"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    rate_limit_per_client: int = Field(default=30, ge=1)
+    rate_limit_per_phone: int = Field(default=30, ge=1)
     sms_keyword: str = "LAPOR"
     sms_webhook_token: SecretStr | None = None
     imap_enabled: bool = True

@@ -26,6 +26,7 @@ from services.intake.intents import (
 from services.intake.model import Submission, clean_text, normalise_phone
 from services.intake.service import IntakeService, Outcome
 from shared.contracts.types import Channel
+from shared.ratelimit import RateLimiter
 from shared.store.complaints import Reporter
 
 __all__ = ["ParsedSms", "build_sms_api", "find_tracking_ids", "parse_sms"]
@@ -85,6 +86,7 @@ class SmsChannel:
     service: IntakeService
     keyword: str
     region: str
+    limiter: RateLimiter | None = None
 
     async def handle(
         self,
@@ -100,6 +102,8 @@ class SmsChannel:
         source_key = f"sms:{message_id}"
 
         async def interpret() -> Intent:
+            if self.limiter is not None and not self.limiter.allow(phone):
+                return Invalid("rate limited: too many messages from this number")
             return await self._interpret(parse_sms(text, keyword=self.keyword), phone, source_key)
 
         payload = {

@@ -20,6 +20,7 @@ from services.notify.render import Templates, default_templates_dir
 from services.notify.service import SERVICE, NotifyService
 from services.notify.settings import NotifySettings
 from shared.directory import load_directory
+from shared.http import SecurityHeaders
 from shared.messaging.retry import RetryPolicy, declare_retry_topology
 from shared.messaging.topology import Queues
 from shared.observability import configure_logging, new_registry
@@ -98,6 +99,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
             await sms.close()
 
     app = FastAPI(title="Lapor notify", version="1", lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
     mount_ops(app, runtime)
     app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)
     app.include_router(delivery_reports(service))

@@ -27,6 +27,7 @@ from services.routing.ports import (
 from services.routing.views import CaseSummary, CaseView, case_summary, case_view
 from shared.contracts.events import (
     CloseComplaint,
+    ComplaintFollowUpReceived,
     ComplaintHeldForVerification,
     ComplaintResolved,
     ComplaintResponded,
@@ -261,6 +262,31 @@ class CaseWork:
 
         allowed = {Status.BELUM_TERVERIFIKASI, Status.TUNDA, Status.SELESAI}
         return await self._act(principal, tracking_id, "arsip", allowed, change, reason)
+
+    async def note_reporter_reply(self, *, event: ComplaintFollowUpReceived) -> None:
+        """The reporter wrote again: the reply joins the case's history for its handlers."""
+        async with self.locks.hold(event.tracking_id):
+            case = await self.store.load_case(event.tracking_id)
+            if case is None:
+                raise CaseNotFound(event.tracking_id)
+            if any(
+                h.action == "tanggapan_pelapor" and h.at == event.received_at for h in case.history
+            ):
+                return  # redelivered
+            await self.store.change_case(
+                tracking_id=event.tracking_id,
+                expect_status=case.status,
+                set_fields={},
+                history=HistoryEntry(
+                    at=event.received_at,
+                    status=case.status,
+                    actor="pelapor",
+                    action="tanggapan_pelapor",
+                    note=event.text,
+                    public=False,
+                ),
+                outbox=[],
+            )
 
     async def close_unanswered(self, *, command: CloseComplaint) -> None:
         """Auto-close: a follow-up the reporter did not answer in time (from sla)."""

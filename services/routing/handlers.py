@@ -7,7 +7,7 @@ from faststream.rabbit import Channel, RabbitRouter
 
 from services.routing.casework import CaseWork
 from services.routing.service import RoutingService
-from shared.contracts.events import CloseComplaint, ComplaintReceived
+from shared.contracts.events import CloseComplaint, ComplaintFollowUpReceived, ComplaintReceived
 from shared.messaging.topology import EVENTS, Queues
 
 __all__ = ["build_router"]
@@ -41,5 +41,16 @@ def build_router(
     async def on_close_complaint(command: CloseComplaint) -> None:
         """Auto-close a case whose follow-up went unanswered."""
         await work.close_unanswered(command=command)
+
+    @router.subscriber(
+        Queues.ROUTING_FOLLOW_UP.queue(delivery_limit=delivery_limit),
+        EVENTS,
+        channel=channel,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        title="routing.on_reporter_reply",
+    )
+    async def on_reporter_reply(event: ComplaintFollowUpReceived) -> None:
+        """Add the reporter's reply to the case history."""
+        await work.note_reporter_reply(event=event)
 
     return router

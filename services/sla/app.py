@@ -14,6 +14,7 @@ from services.sla.scanner import TimerScanner
 from services.sla.service import SERVICE, SlaPolicy, SlaService
 from services.sla.settings import SlaSettings
 from services.sla.workcalendar import WorkingDayCalendar
+from shared.http import SecurityHeaders
 from shared.locks import KeyedLock
 from shared.mongo import SLA_FIRED
 from shared.observability import configure_logging, new_registry
@@ -73,6 +74,7 @@ def create_app(settings: SlaSettings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Lapor SLA", version="1", lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
     mount_ops(app, runtime)
     app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)
     return app

@@ -92,6 +92,9 @@ class Queues:
         "lapor.routing.complaint-received", RoutingKey.COMPLAINT_RECEIVED
     )
     ROUTING_CLOSE = ConsumerQueue("lapor.routing.close-complaint", RoutingKey.CLOSE_COMPLAINT)
+    ROUTING_FOLLOW_UP = ConsumerQueue(
+        "lapor.routing.complaint-follow-up", RoutingKey.COMPLAINT_FOLLOW_UP
+    )
     SLA_RECEIVED = ConsumerQueue("lapor.sla.complaint-received", RoutingKey.COMPLAINT_RECEIVED)
     SLA_ASSIGNED = ConsumerQueue("lapor.sla.complaint-assigned", RoutingKey.COMPLAINT_ASSIGNED)
     SLA_HELD = ConsumerQueue("lapor.sla.complaint-held", RoutingKey.COMPLAINT_HELD)

@@ -15,6 +15,7 @@ from services.intake.sms import SmsChannel, build_sms_api, find_tracking_ids, pa
 from shared.directory import load_directory
 from shared.http import install_error_handlers
 from shared.observability import new_registry
+from shared.ratelimit import RateLimiter
 from tests.fakes import FakeComplaints, FakeInbound, FakeRelay
 
 PHONE = "+6281234567890"
@@ -148,3 +149,20 @@ async def test_a_configured_secret_is_required(how: str) -> None:
         )
     assert ok.status_code == 200
     assert len(world.complaints.docs) == 1
+
+
+async def test_a_number_sending_too_much_is_kept_for_review_not_lost() -> None:
+    world = World()
+    world_channel = SmsChannel(
+        service=world.service,
+        keyword="LAPOR",
+        region="ID",
+        limiter=RateLimiter(capacity=2, period=3600),
+    )
+    for n in range(3):
+        await world_channel.handle(
+            sender=PHONE, to="1708", text=f"LAPOR jalan rusak nomor {n}", message_id=f"r{n}"
+        )
+    assert len(world.complaints.docs) == 2
+    assert world.inbound.items["sms:r2"]["outcome"] == "invalid"
+    assert world.inbound.items["sms:r2"]["payload"]["text"] == "LAPOR jalan rusak nomor 2"
