@@ -14,6 +14,9 @@ FERRETDB_VERSION="v1.24.2"
 FERRETDB_MODULE="github.com/FerretDB/FerretDB"
 FERRETDB_BIN="$REPO/var/bin/ferretdb"
 APT_PACKAGES=(rabbitmq-server dovecot-imapd dovecot-lmtpd kannel kannel-extras)
+# Prometheus (with promtool) and Alertmanager (amtool): tests/ops scrapes the services with a real
+# Prometheus and checks the rules and the Alertmanager configuration.
+APT_PACKAGES+=(prometheus prometheus-alertmanager)
 
 say() { printf 'install: %s\n' "$*"; }
 die() { printf 'install: ERROR: %s\n' "$*" >&2; exit 1; }

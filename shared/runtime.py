@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from aio_pika.exceptions import AMQPError
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.rabbit import RabbitBroker, RabbitRouter
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from shared.messaging.resilience import TransientRetry
 from shared.messaging.topology import declare_topology
 from shared.mongo import Database, MongoClient, create_client, ensure_indexes, get_database, ping
 from shared.settings import CommonSettings
@@ -34,7 +36,10 @@ def build_broker(
         graceful_timeout=20.0,
         reconnect_interval=2.0,
         fail_fast=True,
-        middlewares=[RabbitPrometheusMiddleware(registry=registry, app_name=f"lapor-{service}")],
+        middlewares=[
+            RabbitPrometheusMiddleware(registry=registry, app_name=f"lapor-{service}"),
+            TransientRetry,
+        ],
         logger=logging.getLogger(f"lapor.{service}.broker"),
         log_level=logging.DEBUG,
     )
@@ -89,15 +94,7 @@ class Runtime:
 async def service_lifespan(runtime: Runtime) -> AsyncIterator[None]:
     """Start store, topology, broker and background loops; stop them in reverse, draining."""
     await ensure_indexes(runtime.db)
-    await runtime.broker.connect()
-    await declare_topology(
-        runtime.broker,
-        delivery_limit=runtime.settings.delivery_limit,
-        opd_codes=runtime.opd_codes,
-    )
-    for hook in runtime.on_start:
-        await hook()
-    await runtime.broker.start()
+    await _start_broker_with_backoff(runtime)
     tasks = [asyncio.create_task(job(), name=f"{runtime.service}-bg") for job in runtime.background]
     log.info("service started", extra={"service_name": runtime.service})
     try:
@@ -110,6 +107,36 @@ async def service_lifespan(runtime: Runtime) -> AsyncIterator[None]:
         await asyncio.gather(*tasks, return_exceptions=True)
         await runtime.client.close()
         log.info("service stopped")
+
+
+async def _start_broker(runtime: Runtime) -> None:
+    await runtime.broker.connect()
+    await declare_topology(
+        runtime.broker,
+        delivery_limit=runtime.settings.delivery_limit,
+        opd_codes=runtime.opd_codes,
+    )
+    for hook in runtime.on_start:
+        await hook()
+    await runtime.broker.start()
+
+
+async def _start_broker_with_backoff(runtime: Runtime, *, attempts: int = 60) -> None:
+    """Connect, declare and subscribe; if the broker is away (or goes away meanwhile, as
+    during its restart) wait and try again instead of dying."""
+    delay = 0.5
+    for attempt in range(1, attempts + 1):
+        try:
+            await _start_broker(runtime)
+            return
+        except (ConnectionError, OSError, AMQPError, RuntimeError) as exc:
+            if attempt == attempts:
+                raise
+            log.warning("broker not usable (%s), retrying in %.1f s", type(exc).__name__, delay)
+            with contextlib.suppress(Exception):
+                await runtime.broker.stop()
+            await asyncio.sleep(delay)
+            delay = min(10.0, delay * 2)
 
 
 def ops_router(runtime: Runtime) -> APIRouter:

@@ -23,11 +23,12 @@ from services.intake.settings import IntakeSettings
 from services.intake.sms import SmsChannel, build_sms_api
 from services.intake.web import build_web_router
 from shared.directory import load_directory
-from shared.http import BodySizeLimit, install_error_handlers
+from shared.http import BodySizeLimit, RateLimitByClient, SecurityHeaders, install_error_handlers
 from shared.locks import KeyedLock
 from shared.mongo import COMPLAINTS, FOLLOWUPS, INBOUND, RATINGS
 from shared.observability import configure_logging, new_registry
 from shared.outbox import OutboxRelay
+from shared.ratelimit import RateLimiter
 from shared.runtime import Runtime, mount_ops, service_lifespan
 
 __all__ = ["create_app"]
@@ -60,7 +61,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     attachments = GridFsAttachmentStore(runtime.db)
     sms = SmsChannel(
-        service=service, keyword=settings.sms_keyword, region=settings.default_phone_region
+        service=service,
+        keyword=settings.sms_keyword,
+        region=settings.default_phone_region,
+        limiter=RateLimiter(capacity=settings.rate_limit_per_phone, period=3600.0),
     )
     if settings.imap_enabled:
         runtime.background.append(mailbox_poller(settings, service, attachments).run)
@@ -71,6 +75,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Lapor intake", version="1", lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        RateLimitByClient,
+        limiter=RateLimiter(capacity=settings.rate_limit_per_client, period=60.0),
+        paths=frozenset({"/api/v1/complaints", "/lapor"}),
+    )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
@@ -78,6 +88,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     install_error_handlers(app, unavailable=Unavailable)
     mount_ops(app, runtime)
+    app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)
     app.include_router(
         build_api(
             service,

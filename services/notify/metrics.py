@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter
 
+from shared.messaging.topology import Queues
+
 __all__ = ["NotifyMetrics"]
 
 RESULTS = ("sent", "failed", "duplicate")
@@ -43,4 +45,6 @@ class NotifyMetrics:
             ["queue"],
             registry=registry,
         )
+        for queue in Queues.of("notify"):
+            dead.labels(queue=queue.name)
         return cls(sent=sent, delivery_reports=reports, dead=dead)

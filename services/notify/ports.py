@@ -33,7 +33,9 @@ class Claim(StrEnum):
     """The outcome of claiming a notification in the log."""
 
     NEW = "new"
-    RETRY = "retry"
+    RETRY = "retry"  # the last attempt failed before the gateway took it: send again
+    UNCERTAIN = "uncertain"  # the last attempt died mid-send: it may have gone out
+    WAIT = "wait"  # an SMS that may have gone out: wait for its delivery report first
     ALREADY_SENT = "already_sent"
 
 

@@ -266,6 +266,13 @@ class NotifyService:
         if claim is Claim.ALREADY_SENT:
             self.metrics.sent.labels(channel=to.channel, result="duplicate").inc()
             return 0
+        if claim is Claim.WAIT:
+            return 1  # retried later: by then the gateway's delivery report tells
+        if claim is Claim.UNCERTAIN:
+            log.warning(
+                "resending a notification whose earlier attempt was cut off",
+                extra={"tracking_id": tracking_id, "kind": kind, "channel": to.channel},
+            )
         try:
             message_id = await self._send(
                 kind, to, tracking_id, ctx, key, notification_id, thread=thread

@@ -12,13 +12,14 @@ from services.routing.adapters.mongo_store import MongoCaseStore
 from services.routing.api import build_staff_api, install_staff_error_handlers
 from services.routing.auth import Principal, Role, TokenBook
 from services.routing.casework import CaseWork
+from services.routing.console import build_console_router
 from services.routing.handlers import build_router
 from services.routing.metrics import RoutingMetrics
 from services.routing.model import load_service_model
 from services.routing.service import SERVICE, RoutingService
 from services.routing.settings import RoutingSettings, dev_opd_token
 from shared.directory import Directory, load_directory
-from shared.http import install_error_handlers
+from shared.http import SecurityHeaders, install_error_handlers
 from shared.locks import KeyedLock
 from shared.mongo import CASES
 from shared.observability import configure_logging, new_registry
@@ -45,7 +46,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     )
     runtime.background.append(relay.run)
     store = MongoCaseStore(runtime.db)
-    metrics = RoutingMetrics.create(registry)
+    metrics = RoutingMetrics.create(registry, opd_codes=directory.codes)
     service = RoutingService(
         store=store,
         relay=relay,
@@ -81,9 +82,23 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     app = FastAPI(title="Lapor routing", version="1", lifespan=lifespan)
     install_error_handlers(app, unavailable=PyMongoError)
     install_staff_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
     mount_ops(app, runtime)
     app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)
     app.include_router(build_staff_api(work, staff_tokens(settings, directory)))
+    app.include_router(
+        build_console_router(
+            work,
+            staff_tokens(settings, directory),
+            directory=directory,
+            settings=settings,
+            secret=(
+                settings.console_secret_key.get_secret_value()
+                if settings.console_secret_key
+                else None
+            ),
+        )
+    )
     return app
 
 

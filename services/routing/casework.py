@@ -134,7 +134,7 @@ class CaseWork:
             verb = "Diteruskan ke" if agency.external else "Didisposisikan ke"
             return _Change(
                 status=status_for(agency),
-                note=f"{verb} {agency.name}",
+                note=f"{verb} {agency.name}" + (f". Catatan: {note}" if note else ""),
                 events=list(events),
                 fields={"opd": agency.code},
             )

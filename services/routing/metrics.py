@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from shared.contracts.types import RoutingMethod
 
 __all__ = ["RoutingMetrics"]
 
@@ -22,15 +25,21 @@ class RoutingMetrics:
     held: Counter
 
     @classmethod
-    def create(cls, registry: CollectorRegistry) -> RoutingMetrics:
-        """Register routing's metrics in `registry`."""
+    def create(
+        cls, registry: CollectorRegistry, *, opd_codes: Sequence[str] = ()
+    ) -> RoutingMetrics:
+        """Register routing's metrics in `registry` (every agency's series from the start)."""
+        routed = Counter(
+            "lapor_complaints_routed_total",
+            "Complaints given to an agency, by agency and method.",
+            ["opd", "method"],
+            registry=registry,
+        )
+        for opd in opd_codes:
+            for method in RoutingMethod:
+                routed.labels(opd=opd, method=method.value)
         return cls(
-            routed=Counter(
-                "lapor_complaints_routed_total",
-                "Complaints given to an agency, by agency and method.",
-                ["opd", "method"],
-                registry=registry,
-            ),
+            routed=routed,
             confidence=Histogram(
                 "lapor_routing_confidence",
                 "Classifier confidence of each routing decision.",

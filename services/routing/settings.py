@@ -27,6 +27,7 @@ class RoutingSettings(CommonSettings):
     cache_dir: Path = Path("var/cache")
     operator_token: SecretStr = SecretStr(DEV_OPERATOR_TOKEN)
     opd_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    console_secret_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _no_development_tokens_in_production(self) -> RoutingSettings:
@@ -36,6 +37,10 @@ class RoutingSettings(CommonSettings):
             for code, token in self.opd_tokens.items():
                 if token.get_secret_value() == dev_opd_token(code):
                     raise ValueError(f"LAPOR_OPD_TOKENS: {code} uses its development token")
+        if self.environment == "production" and (
+            self.console_secret_key is None or len(self.console_secret_key.get_secret_value()) < 32
+        ):
+            raise ValueError("LAPOR_CONSOLE_SECRET_KEY must be set (32+ characters) in production")
         for code, token in self.opd_tokens.items():
             if len(token.get_secret_value()) < 8:
                 raise ValueError(f"LAPOR_OPD_TOKENS: token of {code} is shorter than 8 characters")

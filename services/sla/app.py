@@ -14,6 +14,7 @@ from services.sla.scanner import TimerScanner
 from services.sla.service import SERVICE, SlaPolicy, SlaService
 from services.sla.settings import SlaSettings
 from services.sla.workcalendar import WorkingDayCalendar
+from shared.directory import load_directory
 from shared.http import SecurityHeaders
 from shared.locks import KeyedLock
 from shared.mongo import SLA_FIRED
@@ -42,7 +43,7 @@ def create_app(settings: SlaSettings | None = None) -> FastAPI:
     registry = new_registry()
     runtime = Runtime.create(service=SERVICE, settings=settings, registry=registry)
     store = MongoClockStore(runtime.db)
-    metrics = SlaMetrics.create(registry)
+    metrics = SlaMetrics.create(registry, opd_codes=load_directory(settings.directory_file).codes)
     locks = KeyedLock()
     service = SlaService(
         store=store,

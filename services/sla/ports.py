@@ -90,3 +90,6 @@ class ClockStore(Protocol):
 
     async def count_open_by_stage(self) -> dict[Stage, int]:
         """How many cases wait in each stage now."""
+
+    async def count_open_by_stage_and_opd(self) -> dict[tuple[Stage, str], int]:
+        """How many cases wait in each stage, per agency (`none` before disposition)."""

@@ -228,6 +228,10 @@ class SlaService:
         """Set `lapor_complaints_open{stage}` from the store."""
         for stage, count in (await self.store.count_open_by_stage()).items():
             self.metrics.open_cases.labels(stage=stage.value).set(count)
+        by_opd = await self.store.count_open_by_stage_and_opd()
+        self.metrics.open_by_opd.clear()
+        for (stage, opd), count in by_opd.items():
+            self.metrics.open_by_opd.labels(stage=stage.value, opd=opd).set(count)
 
     async def run_open_gauge(self, interval: float) -> None:
         """Refresh the open-cases gauge forever."""

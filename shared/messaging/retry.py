@@ -4,7 +4,7 @@ A consumer that hits a temporary failure (the SMTP server or SMS gateway is down
 message and republishes it to `lapor.retry` with routing key = its backoff level; that
 level's wait queue holds it (per-message expiration: exponential backoff with jitter) and
 dead-letters it into `lapor.retry.back`, a headers exchange that routes it back to the
-queue named in its `x-retry-target` header. After the last attempt the message is rejected
+queue named in its `lapor-retry-target` header. After the last attempt the message is rejected
 into the consumer's dead-letter queue, where it stays visible.
 """
 
@@ -29,8 +29,8 @@ __all__ = [
 
 RETRY = RabbitExchange("lapor.retry", type=ExchangeType.DIRECT, durable=True)
 RETRY_BACK = RabbitExchange("lapor.retry.back", type=ExchangeType.HEADERS, durable=True)
-ATTEMPT_HEADER = "x-lapor-attempt"
-TARGET_HEADER = "x-retry-target"
+ATTEMPT_HEADER = "lapor-attempt"
+TARGET_HEADER = "lapor-retry-target"  # not x-: headers exchanges ignore x- keys
 _LEVEL_CAPS = (10, 60, 300, 1800, 7200)  # seconds each wait queue holds at most
 
 

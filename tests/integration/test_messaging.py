@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker
+from faststream.rabbit.annotations import RabbitMessage
 
 from services.intake.adapters.mongo_store import MongoComplaintStore
 from shared.contracts.events import ComplaintReceived
 from shared.contracts.types import Channel
 from shared.locks import KeyedLock
+from shared.messaging.retry import RetryPolicy, attempt_of, declare_retry_topology, schedule_retry
 from shared.messaging.topology import EVENTS, Queues, declare_topology, opd_queue
 from shared.mongo import COMPLAINTS, Database, ensure_indexes
 from shared.outbox import OutboxRelay, outbox_entry
@@ -159,3 +161,39 @@ async def test_shutdown_lets_a_handler_in_flight_finish_and_ack(amqp_url: str) -
     assert finished.is_set()
     # Acknowledged, not requeued: nothing left for the next consumer.
     assert await queue_depth(amqp_url, Queues.SLA_RECEIVED.name) == 0
+
+
+async def test_a_retry_comes_back_to_its_own_queue_only_after_its_delay(amqp_url: str) -> None:
+    targets = [Queues.NOTIFY_RECEIVED, Queues.NOTIFY_ASSIGNED]
+    seen: list[int] = []
+    broker = RabbitBroker(amqp_url)
+
+    @broker.subscriber(Queues.NOTIFY_ASSIGNED.queue(delivery_limit=5), EVENTS)
+    async def flaky(event: ComplaintReceived, message: RabbitMessage) -> None:
+        seen.append(attempt_of(message))
+        if len(seen) == 1:
+            assert await schedule_retry(
+                broker,
+                message=message,
+                target=Queues.NOTIFY_ASSIGNED.name,
+                policy=RetryPolicy(base_seconds=0.2, max_attempts=3),
+            )
+
+    _, event = complaint("LPR-261128-RETRY")
+    async with broker:
+        await declare_topology(broker, delivery_limit=5)
+        await declare_retry_topology(broker, targets=[q.queue(delivery_limit=5) for q in targets])
+        await broker.start()
+        await broker.publish(
+            event.model_dump(mode="json"),
+            exchange=EVENTS,
+            routing_key="complaint.assigned",
+            persist=True,
+        )
+        for _ in range(100):
+            if len(seen) == 2:
+                break
+            await asyncio.sleep(0.1)
+    assert seen == [1, 2]
+    # The other notify queue never saw the retried copy.
+    assert await queue_depth(amqp_url, Queues.NOTIFY_RECEIVED.name) == 0

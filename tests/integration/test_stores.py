@@ -102,9 +102,10 @@ async def test_the_notification_log_claims_each_key_once(db: Database) -> None:
         "channel": "email",
     }
     assert await log.claim(**args) == Claim.NEW
-    assert await log.claim(**args) == Claim.RETRY
+    # Claimed again while still pending: the first attempt died mid-send.
+    assert await log.claim(**args) == Claim.UNCERTAIN
     await log.mark_failed(notification_id="n1", error="smtp down")
-    assert await log.claim(**args) == Claim.RETRY
+    assert await log.claim(**args) == Claim.RETRY  # a known failure: simply send again
     # The send is recorded while delivery reports arrive: nothing may be lost.
     await asyncio.gather(
         log.mark_sent(notification_id="n1", message_id="<x@y>"),
@@ -116,6 +117,14 @@ async def test_the_notification_log_claims_each_key_once(db: Database) -> None:
     assert record is not None and record["status"] == "sent"
     assert sorted(r["type"] for r in record["delivery_reports"]) == [1, 8]
     assert not await log.record_delivery_report(notification_id="nope", report=1)
+
+    # An SMS cut off mid-send: wait for the gateway's report rather than send twice...
+    sms = {**args, "notification_id": "s1", "key": "evt:diterima:sms:+62", "channel": "sms"}
+    assert await log.claim(**sms) == Claim.NEW
+    assert await log.claim(**sms) == Claim.WAIT
+    # ...and once the report says the gateway took it, it counts as sent.
+    await log.record_delivery_report(notification_id="s1", report=8)
+    assert await log.claim(**sms) == Claim.ALREADY_SENT
 
 
 async def test_concurrent_clock_changes_of_one_case_are_all_kept(db: Database) -> None:

@@ -217,6 +217,9 @@ def test_development_tokens_are_refused_in_production(monkeypatch: pytest.Monkey
     with pytest.raises(ValueError, match="OPERATOR_TOKEN"):
         RoutingSettings()
     monkeypatch.setenv("LAPOR_OPERATOR_TOKEN", "a-long-random-secret")
+    with pytest.raises(ValueError, match="CONSOLE_SECRET_KEY"):
+        RoutingSettings()
+    monkeypatch.setenv("LAPOR_CONSOLE_SECRET_KEY", "k" * 32)
     settings = RoutingSettings()
     book = staff_tokens(settings, load_directory())
     assert book.authenticate("dev-dpupr") is None  # no development OPD tokens in production

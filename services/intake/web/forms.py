@@ -10,7 +10,14 @@ from starlette.datastructures import FormData
 from services.intake.model import clean_text, normalise_email, normalise_phone
 from services.intake.web.wilayah import Wilayah
 
-__all__ = ["FIELD_ORDER", "PHOTO_MESSAGES", "CleanForm", "FormInput", "ordered_errors", "validate_form"]
+__all__ = [
+    "FIELD_ORDER",
+    "PHOTO_MESSAGES",
+    "CleanForm",
+    "FormInput",
+    "ordered_errors",
+    "validate_form",
+]
 
 # The order of the form's fields, which is also the order of the error summary.
 FIELD_ORDER = ("isi", "judul", "kecamatan", "desa", "lokasi", "foto", "nama", "email", "hp")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse, Response
 
-__all__ = ["SECURITY_HEADERS", "Pages", "StaticFiles", "format_date", "format_datetime"]
+__all__ = ["SECURITY_HEADERS", "Pages", "StaticAssets", "format_date", "format_datetime"]
 
 _DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 _MONTHS = (
@@ -30,6 +30,8 @@ _MONTHS = (
     "Desember",
 )
 
+_MEDIA_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
+
 SECURITY_HEADERS = {
     # No inline script or style at all: everything comes from /static on this origin.
     "Content-Security-Policy": (
@@ -46,13 +48,13 @@ SECURITY_HEADERS = {
 
 
 def format_datetime(value: datetime, tz: ZoneInfo) -> str:
-    """"Rabu, 25 Maret 2026 pukul 16.00 WIB" (in the deployment's time zone)."""
+    """ "Rabu, 25 Maret 2026 pukul 16.00 WIB" (in the deployment's time zone)."""
     local = value.astimezone(tz)
     return f"{format_date(local)} pukul {local:%H.%M} {_zone_name(local)}"
 
 
 def format_date(value: datetime) -> str:
-    """"Rabu, 25 Maret 2026"."""
+    """ "Rabu, 25 Maret 2026"."""
     return f"{_DAYS[value.weekday()]}, {value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
@@ -66,11 +68,10 @@ def _zone_name(value: datetime) -> str:
     return f"UTC{sign}{abs(minutes) // 60:02d}.{abs(minutes) % 60:02d}"
 
 
-class StaticFiles:
+class StaticAssets:
     """The few static files of the pages, read once, with content-hashed URLs."""
 
     NAMES = ("lapor.css", "lapor.js")
-    TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
 
     def __init__(self) -> None:
         folder = resources.files("services.intake.web").joinpath("static")
@@ -93,7 +94,7 @@ class StaticFiles:
             "Cache-Control": "public, max-age=86400",
             "ETag": f'"{self._versions[name]}"',
         }
-        media_type = self.TYPES[name.rsplit(".", 1)[-1]]
+        media_type = _MEDIA_TYPES[name.rsplit(".", 1)[-1]]
         return Response(body, media_type=media_type, headers=headers)
 
 
@@ -102,7 +103,7 @@ class Pages:
     """Renders the templates into responses with the security headers."""
 
     env: Environment
-    static: StaticFiles
+    static: StaticAssets
 
     @classmethod
     def create(cls, *, tz: ZoneInfo, site_name: str) -> Pages:
@@ -114,11 +115,15 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        static = StaticFiles()
+        static = StaticAssets()
         env.filters["waktu"] = lambda value: format_datetime(value, tz)
         env.globals["static_url"] = static.url
         env.globals["site_name"] = site_name
         return cls(env=env, static=static)
+
+    def html(self, template: str, **context: Any) -> str:
+        """The page's HTML."""
+        return self.env.get_template(template).render(**context)
 
     def render(
         self,
@@ -129,6 +134,6 @@ class Pages:
         **context: Any,
     ) -> HTMLResponse:
         """The page as a response; pages are not cached by default (they may be personal)."""
-        html = self.env.get_template(template).render(**context)
+        html = self.html(template, **context)
         headers = {**SECURITY_HEADERS, "Cache-Control": cache}
         return HTMLResponse(html, status_code=status_code, headers=headers)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
@@ -60,14 +60,35 @@ class MongoNotificationLog:
                 }
             )
         except DuplicateKeyError:
-            existing = await self._collection.find_one({"_id": notification_id}, {"status": 1})
-            if existing is not None and existing.get("status") == "sent":
-                return Claim.ALREADY_SENT
             async with self._locks.hold(notification_id):
-                await self._update(
-                    notification_id, {"$inc": {"attempts": 1}, "$set": {"updated_at": now}}
+                existing = (
+                    await self._collection.find_one(
+                        {"_id": notification_id},
+                        {"status": 1, "delivery_reports": 1, "updated_at": 1},
+                    )
+                    or {}
                 )
-            return Claim.RETRY
+                if existing.get("status") == "sent":
+                    return Claim.ALREADY_SENT
+                if existing.get("delivery_reports"):  # the gateway took it: it went out
+                    await self._update(
+                        notification_id, {"$set": {"status": "sent", "updated_at": now}}
+                    )
+                    return Claim.ALREADY_SENT
+                previous = existing.get("status")
+                since = existing.get("updated_at")
+                if (
+                    previous == "pending"
+                    and channel == "sms"
+                    and since is not None
+                    and now - since < _DLR_GRACE
+                ):
+                    return Claim.WAIT  # its delivery report may still be on its way
+                await self._update(
+                    notification_id,
+                    {"$inc": {"attempts": 1}, "$set": {"status": "pending", "updated_at": now}},
+                )
+            return Claim.UNCERTAIN if previous == "pending" else Claim.RETRY
         return Claim.NEW
 
     async def mark_sent(self, *, notification_id: str, message_id: str | None) -> None:
@@ -116,6 +137,7 @@ class MongoNotificationLog:
         return result.matched_count == 1
 
 
+_DLR_GRACE = timedelta(seconds=30)
 _DELIVERY = {
     1: "delivered",
     2: "undelivered",

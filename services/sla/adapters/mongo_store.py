@@ -115,6 +115,20 @@ class MongoClockStore:
         """Mark a timer done or cancelled."""
         await self._timers.update_one({"_id": timer_id}, {"$set": {"state": state}})
 
+    async def count_open_by_stage_and_opd(self) -> dict[tuple[Stage, str], int]:
+        """Cases per waiting stage and agency (`none` before disposition)."""
+        counts: dict[tuple[Stage, str], int] = {}
+        for stage, statuses in _STATUS_OF_STAGE.items():
+            cursor = await self._cases.aggregate(
+                [
+                    {"$match": {"status": {"$in": [s.value for s in statuses]}}},
+                    {"$group": {"_id": "$opd", "n": {"$sum": 1}}},
+                ]
+            )
+            async for row in cursor:
+                counts[(stage, str(row["_id"] or "none"))] = int(row["n"])
+        return counts
+
     async def count_open_by_stage(self) -> dict[Stage, int]:
         """Cases per waiting stage, counted from case statuses."""
         counts: dict[Stage, int] = {}
