@@ -13,7 +13,11 @@ from shared.store.complaints import Attachment, Reporter
 
 __all__ = ["Submission", "clean_text", "normalise_email", "normalise_phone"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Control characters and invisible formatting, but not the joiners (U+200C, U+200D) that
+# emoji sequences such as 👨‍👩‍👧 are made of.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
+)
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -42,14 +46,16 @@ class Submission(BaseModel):
 
 def clean_text(value: str) -> str:
     """NFC-normalise, drop control and invisible characters (keeping newlines, tabs), trim."""
-    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value).replace("\x00", "").strip()
+    value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize("NFC", value).strip()
 
 
 def normalise_email(value: str) -> str | None:
     """A plausible address in lower case, or None."""
-    value = value.strip()
-    return value.lower() if _EMAIL.match(value) and len(value) <= 254 else None
+    value = value.strip().lower()
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        return None
+    return value if _EMAIL.match(value) and len(value) <= 254 else None
 
 
 def normalise_phone(value: str, *, region: str = "ID") -> str:

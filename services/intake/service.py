@@ -7,6 +7,7 @@ auto-reply, a bounce). A gateway that delivers the same item twice gets the same
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -57,6 +58,11 @@ _ID_ATTEMPTS = 8
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _short(key: str) -> str:
+    """A correlation ID for an item without a tracking ID (gateway ids may be long)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -248,7 +254,7 @@ class IntakeService:
         self, source_key: str, tracking_id: str | None, reply_to: str
     ) -> None:
         event = StatusRequested(
-            correlation_id=tracking_id or source_key,
+            correlation_id=tracking_id or _short(source_key),
             tracking_id=tracking_id,
             reply_to=reply_to,
             requested_at=self.clock(),

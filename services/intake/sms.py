@@ -31,7 +31,7 @@ from shared.store.complaints import Reporter
 
 __all__ = ["ParsedSms", "build_sms_api", "find_tracking_ids", "parse_sms"]
 
-_TRACKING = re.compile(r"\bLPR[\s-]?(\d{6})[\s-]?([0-9A-Z]{4,8})\b", re.IGNORECASE)
+_TRACKING = re.compile(r"\bLPR[\s-]?(\d{6})[\s-]?([0-9A-Z]{4,8})\b", re.IGNORECASE | re.ASCII)
 
 
 def find_tracking_ids(text: str) -> list[str]:
@@ -49,19 +49,24 @@ class ParsedSms:
     score: int | None = None
 
 
+def _first_word(text: str) -> tuple[str, str]:
+    parts = text.split(maxsplit=1)
+    return (parts[0], parts[1].strip()) if len(parts) == 2 else (text.strip(), "")
+
+
 def parse_sms(text: str, *, keyword: str = "LAPOR") -> ParsedSms:
     """Strip the keyword, recognise commands, find tracking IDs."""
     body = clean_text(text)
-    first, _, rest = body.partition(" ")
+    first, rest = _first_word(body)
     if first.upper().rstrip(":.,") == keyword.upper():
-        body = rest.strip()
-        first, _, rest = body.partition(" ")
+        body = rest
+        first, rest = _first_word(body)
     ids = find_tracking_ids(body)
     command = first.upper().rstrip(":.,")
     if command == "CEK":
         return ParsedSms(command="CEK", body=rest.strip(), tracking_ids=ids)
     if command == "NILAI":
-        match = re.match(r"\s*([0-9]+)", rest)
+        match = re.match(r"\s*([0-9]{1,3})\b", rest, re.ASCII)
         score = int(match.group(1)) if match else None
         return ParsedSms(command="NILAI", body=rest.strip(), tracking_ids=ids, score=score)
     return ParsedSms(command=None, body=body, tracking_ids=ids)

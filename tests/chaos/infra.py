@@ -148,6 +148,11 @@ class PrivateFerret:
         _stop(self.process, signal.SIGKILL)
         self.process = None
 
+    def stop(self) -> None:
+        """A clean shutdown (SQLite checkpoints its log)."""
+        _stop(self.process, signal.SIGTERM)
+        self.process = None
+
 
 class _Sink:
     def __init__(self) -> None:

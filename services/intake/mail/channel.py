@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 
@@ -17,8 +18,8 @@ from shared.store.complaints import Attachment, Reporter
 __all__ = ["EmailChannel"]
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|bls|balas|tr)\s*:\s*)+", re.IGNORECASE)
-_OUR_MESSAGE_ID = re.compile(r"<(lpr-\d{6}-[0-9a-z]{4,8})\.", re.IGNORECASE)
-_RATING = re.compile(r"^\s*NILAI\s*:?\s*([0-9]+)\b", re.IGNORECASE)
+_OUR_MESSAGE_ID = re.compile(r"<(lpr-\d{6}-[0-9a-z]{4,8})\.", re.IGNORECASE | re.ASCII)
+_RATING = re.compile(r"^\s*NILAI\s*:?\s*([0-9]{1,3})\b", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,12 @@ class EmailChannel:
 
     async def handle(self, raw: bytes) -> Outcome:
         """Store raw, interpret, act (idempotent on the Message-ID)."""
-        mail = parse_mail(
-            raw, own_addresses=set(self.own_addresses), max_image_bytes=self.max_image_bytes
+        # Off the event loop: some legal but huge headers take seconds to parse.
+        mail = await asyncio.to_thread(
+            parse_mail,
+            raw,
+            own_addresses=set(self.own_addresses),
+            max_image_bytes=self.max_image_bytes,
         )
         source_key = f"email:{mail.message_id}"
 

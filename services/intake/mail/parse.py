@@ -8,7 +8,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
+from email.errors import HeaderParseError
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
@@ -128,8 +130,10 @@ def _automatic(msg: Message, sender: str | None, own_addresses: set[str]) -> str
 def _body_text(msg: EmailMessage) -> str:
     try:
         part = msg.get_body(preferencelist=("plain", "html"))
-    except (KeyError, LookupError):
-        part = None
+    except (KeyError, LookupError, AttributeError, TypeError):  # truncated multiparts
+        part = next(
+            (p for p in msg.walk() if p.get_content_type() in ("text/plain", "text/html")), None
+        )
     if part is None:
         return ""
     try:
@@ -160,13 +164,24 @@ def _images(msg: EmailMessage, *, max_bytes: int) -> list[InboundAttachment]:
 def _header(msg: Message, name: str) -> str:
     try:
         return str(msg.get(name, "") or "")
-    except (ValueError, IndexError, TypeError):  # malformed encoded words
+    except (ValueError, IndexError, TypeError, AttributeError, HeaderParseError):
+        # The structured parser chokes on some malformed headers: keep the raw text.
+        for key, value in msg.raw_items():
+            if key.lower() == name.lower():
+                return str(value)
         return ""
+
+
+_MAX_RAW = 25 * 1024 * 1024
 
 
 def parse_mail(raw: bytes, *, own_addresses: set[str], max_image_bytes: int) -> InboundMail:
     """Parse one RFC 5322 message (never raises on malformed input)."""
-    msg = message_from_bytes(raw, policy=policy.default)
+    raw = raw[:_MAX_RAW]
+    try:
+        msg = message_from_bytes(raw, policy=policy.default)
+    except RecursionError:  # absurdly deep nesting: keep the headers, drop the body
+        msg = BytesHeaderParser(policy=policy.default).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     name, address = parseaddr(_header(msg, "From"))
     sender = address.strip().lower() or None
@@ -176,7 +191,11 @@ def parse_mail(raw: bytes, *, own_addresses: set[str], max_image_bytes: int) -> 
     references = [
         a for _, a in getaddresses([_header(msg, "In-Reply-To"), _header(msg, "References")]) if a
     ]
-    text = clean_text(trim_quoted(_body_text(msg)))[:_MAX_TEXT]
+    try:
+        text = clean_text(trim_quoted(_body_text(msg)))[:_MAX_TEXT]
+        images = _images(msg, max_bytes=max_image_bytes)
+    except RecursionError:
+        text, images = "", []
     return InboundMail(
         message_id=message_id,
         sender=sender,
@@ -184,6 +203,6 @@ def parse_mail(raw: bytes, *, own_addresses: set[str], max_image_bytes: int) -> 
         subject=clean_text(_header(msg, "Subject")).replace("\n", " ")[:300],
         text=text,
         references=references,
-        attachments=_images(msg, max_bytes=max_image_bytes),
+        attachments=images,
         automatic=_automatic(msg, sender, own_addresses),
     )

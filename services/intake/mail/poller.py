@@ -22,6 +22,7 @@ __all__ = ["ImapConfig", "MailboxPoller"]
 
 log = logging.getLogger(__name__)
 PROCESSED_FLAG = "$LaporDiproses"
+REVIEW_MAILBOX = "Perlu-Ditinjau"
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,10 @@ class MailboxPoller:
             except Unavailable:
                 log.warning("store or broker unavailable; mail left for the next pass")
                 return handled
+            except Exception as exc:
+                log.error("mail could not be handled; moved for review: %s", type(exc).__name__)
+                await self._set_aside(client, uid)
+                continue
             log.info(
                 "mail handled", extra={"outcome": outcome.kind, "tracking_id": outcome.tracking_id}
             )
@@ -135,6 +140,14 @@ class MailboxPoller:
             if isinstance(line, bytearray):
                 return bytes(line)
         return None
+
+    async def _set_aside(self, client: aioimaplib.IMAP4, uid: str) -> None:
+        """Flag and move a mail that could not be handled, for a person (never deleted)."""
+        _check(await client.uid("store", uid, "+FLAGS", f"({PROCESSED_FLAG} $LaporGagal)"), "STORE")
+        if client.has_capability("MOVE"):
+            with contextlib.suppress(aioimaplib.Abort, ImapError):
+                await client.create(REVIEW_MAILBOX)
+            _check(await client.uid("move", uid, REVIEW_MAILBOX), "MOVE")
 
     async def _mark_processed(self, client: aioimaplib.IMAP4, uid: str) -> None:
         _check(await client.uid("store", uid, "+FLAGS", f"(\\Seen {PROCESSED_FLAG})"), "STORE")
