@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := $(PY) -m pytest
 
-.PHONY: up down status test lint unit integration e2e bench install infra-up
+.PHONY: up down status test lint unit integration e2e chaos bench install infra-up
 
 install:
 	@bash scripts/install.sh
@@ -45,6 +45,10 @@ integration: infra-up
 
 e2e: infra-up
 	$(PYTEST) tests/e2e -q
+
+# Kills services and restarts RabbitMQ and the store while complaints flow (private infra).
+chaos: infra-up
+	LAPOR_CHAOS=1 $(PYTEST) tests/chaos -q -s
 
 # The whole suite: lint and types, then every tier against the real local stack.
 test: infra-up

@@ -105,7 +105,6 @@ def create_client(url: str, *, app_name: str) -> MongoClient:
         appname=app_name,
         serverSelectionTimeoutMS=5000,
         connectTimeoutMS=5000,
-        socketTimeoutMS=20000,
     )
 
 
