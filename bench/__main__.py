@@ -1,7 +1,15 @@
-"""`python -m bench`: measures the raw broker hop on the local RabbitMQ.
+"""`python -m bench` (`make bench`): issue 9's figures, measured on the local stack.
 
-Prints a table and, as the last line, one JSON object with the figures (medians of runs).
-The pipeline figures of issue 9 will be measured against this baseline in the same run.
+(a) the raw hop on the same broker (aio-pika, persistent, confirms: publish N, consume N);
+(b) the full pipeline at saturation (HTTP submissions from concurrent clients until every
+complaint is assigned and its acknowledgement sent); (c) receipt-to-assignment latency,
+p50 and p99, at a steady rate (50 complaints a second); (d) the resident memory of each
+service under that load; and scale-out of the routing stage, one vs two instances.
+
+Prints a table and, as the last line, one JSON object with the figures (medians of runs)
+and `ratio_pipeline_over_raw`. Sizes are `LAPOR_BENCH_*` variables (see bench/config.py);
+`LAPOR_BENCH_PROFILE_DIR=DIR` adds a batch profiled with py-spy. SIGTERM stops it early
+and still prints what was measured.
 """
 
 from __future__ import annotations
@@ -9,82 +17,104 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import statistics
+import signal
+import sys
 import time
-import uuid
+from datetime import UTC, datetime
+from pathlib import Path
 
-import aio_pika
-import httpx
+from bench.config import REPO, BenchConfig
+from bench.pipeline import CycleResult, run_cycle
+from bench.profile import ProfileReport
+from bench.raw import RawHop, raw_hop
+from bench.report import Figures, summary, table
+from bench.scaleout import ScaleOut, scale_out
+from bench.stack import rabbit_vhost
 
-AMQP_BASE = os.environ.get("LAPOR_BENCH_AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672")
-RABBIT_API = os.environ.get("LAPOR_BENCH_RABBIT_API", "http://127.0.0.1:15672/api")
-MESSAGES = int(os.environ.get("LAPOR_BENCH_MESSAGES", "5000"))
-RUNS = int(os.environ.get("LAPOR_BENCH_RUNS", "3"))
-BODY = json.dumps({"text": "x" * 300, "tracking_id": "LPR-261128-BENCH"}).encode()
+
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-async def raw_hop(amqp_url: str, n: int) -> tuple[float, float]:
-    """Publish n persistent messages with confirms (pipelined), then consume n; msgs/s each."""
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        channel = await connection.channel(publisher_confirms=True)
-        queue = await channel.declare_queue(
-            f"bench.{uuid.uuid4().hex[:8]}", durable=True, arguments={"x-queue-type": "quorum"}
-        )
-        start = time.perf_counter()
-        await asyncio.gather(
-            *(
-                channel.default_exchange.publish(
-                    aio_pika.Message(BODY, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-                    routing_key=queue.name,
+class Results:
+    """What has been measured so far."""
+
+    def __init__(self) -> None:
+        self.raw: list[RawHop] = []
+        self.cycles: list[CycleResult] = []
+        self.profiles: list[ProfileReport] = []
+        self.scale: dict[int, list[ScaleOut]] = {}
+
+
+async def _phases(config: BenchConfig, logs: Path, out: Results) -> None:
+    if "raw" not in config.skip:
+        async with rabbit_vhost(config, "lapor-bench-raw") as vhost:
+            for i in range(config.runs):
+                out.raw.append(await raw_hop(f"{config.amqp_base}/{vhost}", config.raw_messages))
+                r = out.raw[-1]
+                _say(
+                    f"raw hop run {i + 1}: publish {r.publish_per_s:.0f}/s, "
+                    f"consume {r.consume_per_s:.0f}/s"
                 )
-                for _ in range(n)
+    if "pipeline" not in config.skip:
+        for i in range(config.runs):
+            cycle = await run_cycle(config, i + 1, logs, profile=i == 0)
+            out.cycles.append(cycle)
+            out.profiles += cycle.profile
+            s, d = cycle.saturation, cycle.steady
+            _say(
+                f"pipeline run {i + 1}: {s.completed}/{s.submitted} in {s.seconds:.1f} s = "
+                f"{s.per_s:.2f}/s; steady {d.offered_per_s:.1f}/s: p50 {d.assign_p50_ms:.0f} ms, "
+                f"p99 {d.assign_p99_ms:.0f} ms, routed {d.routed}/{d.offered}"
             )
-        )
-        publish_rate = n / (time.perf_counter() - start)
-        await channel.set_qos(prefetch_count=200)
-        done = asyncio.Event()
-        received = 0
-
-        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            nonlocal received
-            await message.ack()
-            received += 1
-            if received == n:
-                done.set()
-
-        start = time.perf_counter()
-        tag = await queue.consume(on_message)
-        await done.wait()
-        consume_rate = n / (time.perf_counter() - start)
-        await queue.cancel(tag)
-        await queue.delete(if_unused=False, if_empty=False)
-    return publish_rate, consume_rate
+    if "scaleout" not in config.skip:
+        out.scale.update(await scale_out(config, logs))
+        for k, runs in out.scale.items():
+            _say(
+                f"scale-out, {k} routing instance(s): "
+                + ", ".join(f"{s.per_s:.1f}/s" for s in runs)
+            )
 
 
 async def main() -> None:
-    """Run the benchmark in a throw-away vhost."""
-    vhost = f"lapor-bench-{uuid.uuid4().hex[:8]}"
-    async with httpx.AsyncClient(base_url=RABBIT_API, auth=("guest", "guest")) as api:
-        (await api.put(f"/vhosts/{vhost}")).raise_for_status()
-        perms = {"configure": ".*", "write": ".*", "read": ".*"}
-        (await api.put(f"/permissions/{vhost}/guest", json=perms)).raise_for_status()
-        try:
-            runs = [await raw_hop(f"{AMQP_BASE}/{vhost}", MESSAGES) for _ in range(RUNS)]
-        finally:
-            await api.delete(f"/vhosts/{vhost}")
-    publish = statistics.median(r[0] for r in runs)
-    consume = statistics.median(r[1] for r in runs)
-    print(f"{'measure':<40}{'median msg/s':>14}")
-    print(f"{'raw hop publish (persistent, confirms)':<40}{publish:>14.0f}")
-    print(f"{'raw hop consume (ack each)':<40}{consume:>14.0f}")
-    summary = {
-        "messages": MESSAGES,
-        "runs": RUNS,
-        "raw_publish_per_s": round(publish),
-        "raw_consume_per_s": round(consume),
+    """Every phase in turn; the report at the end (also after SIGTERM)."""
+    config = BenchConfig.from_env()
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    logs = REPO / "var/log/bench" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    logs.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    out = Results()
+    interrupted = False
+    try:
+        await _phases(config, logs, out)
+    except asyncio.CancelledError:
+        interrupted = True
+        if task is not None:
+            task.uncancel()
+    elapsed = time.monotonic() - started
+    note = " INTERRUPTED," if interrupted else ""
+    print(
+        f"Lapor benchmark,{note} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+        f"{config.runs} runs (medians), {elapsed:.0f} s; service logs in {logs}"
+    )
+    figures = Figures(out.raw, out.cycles, out.scale)
+    print(table(figures, out.profiles, steady_rate=config.steady_rate))
+    settings = {
+        "runs": config.runs,
+        "raw_messages": config.raw_messages,
+        "clients": config.clients,
+        "saturation_complaints": config.saturation_complaints,
+        "steady_rate": config.steady_rate,
+        "steady_seconds": config.steady_seconds,
+        "scaleout_complaints": config.scaleout_complaints,
+        "mongodb_options": config.mongodb_options,
+        "cores": os.cpu_count(),
+        "seconds": round(elapsed),
+        "interrupted": interrupted,
     }
-    print(json.dumps(summary))
+    print(json.dumps(summary(figures, settings=settings)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,242 @@
+"""The table, and the one-line JSON summary."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bench.pipeline import CycleResult
+from bench.profile import ProfileReport
+from bench.raw import RawHop
+from bench.scaleout import ScaleOut
+from bench.stats import median
+
+__all__ = ["summary", "table"]
+
+SERVICES = ("intake", "routing", "sla", "notify")
+TARGET_RATIO = 0.25
+TARGET_P99_MS = 250.0
+TARGET_RSS_MIB = 200e6 / 2**20  # 200 MB = 190.7 MiB
+
+Getter = Callable[[CycleResult], float]
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    if math.isnan(value):
+        return "-"
+    if math.isinf(value):
+        return "never"
+    return f"{value:,.{digits}f}"
+
+
+def _round(value: float, digits: int = 1) -> float | None:
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return round(value, digits)
+
+
+def _rss(service: str) -> Getter:
+    return lambda c: c.steady.peak_rss_mib.get(service, math.nan)
+
+
+def _hwm(service: str) -> Getter:
+    return lambda c: c.steady.hwm_mib.get(service, math.nan)
+
+
+def _cpu(process: str) -> Getter:
+    return lambda c: c.saturation.cpu_ms_per_complaint.get(process, math.nan)
+
+
+class Figures:
+    """Medians over the runs of everything reported."""
+
+    def __init__(
+        self, raw: list[RawHop], cycles: list[CycleResult], scale: dict[int, list[ScaleOut]]
+    ) -> None:
+        self.raw = raw
+        self.cycles = cycles
+        self.scale = scale
+        self.publish = median(r.publish_per_s for r in raw)
+        self.consume = median(r.consume_per_s for r in raw)
+        self.serial = median(r.hop_per_s for r in raw)
+        self.raw_hop = min(self.publish, self.consume) if raw else math.nan
+        self.pipeline = self.med(lambda c: c.saturation.per_s)
+        self.ratio = self.pipeline / self.raw_hop if self.raw_hop else math.nan
+        self.p50 = self.med(lambda c: c.steady.assign_p50_ms)
+        self.p99 = self.med(lambda c: c.steady.assign_p99_ms)
+        self.rss = {s: self.med(_rss(s)) for s in SERVICES}
+        self.processes = list(cycles[0].saturation.cpu_ms_per_complaint) if cycles else []
+
+    def med(self, get: Getter) -> float:
+        return median(get(c) for c in self.cycles) if self.cycles else math.nan
+
+    def each(self, get: Getter) -> list[float]:
+        return [get(c) for c in self.cycles]
+
+    def scale_med(self, k: int) -> float:
+        return median(s.per_s for s in self.scale.get(k, []))
+
+
+def _runs(values: Sequence[float], digits: int) -> str:
+    return " ".join(_fmt(v, digits) for v in values)
+
+
+def table(f: Figures, profiles: list[ProfileReport], *, steady_rate: float) -> str:
+    """The human-readable report."""
+    rows: list[tuple[str, float, str]] = []
+
+    def row(label: str, get: Getter, digits: int = 1) -> None:
+        rows.append((label, f.med(get), _runs(f.each(get), digits)))
+
+    rate = f"@{steady_rate:g}/s"
+    rows += [
+        (
+            "(a) raw hop publish, persistent+confirms  msg/s",
+            f.publish,
+            _runs([r.publish_per_s for r in f.raw], 0),
+        ),
+        (
+            "(a) raw hop consume, ack each  msg/s",
+            f.consume,
+            _runs([r.consume_per_s for r in f.raw], 0),
+        ),
+        ("(a) raw hop rate = min(publish, consume)  msg/s", f.raw_hop, ""),
+        (
+            "    publish N then consume N, serially  msg/s",
+            f.serial,
+            _runs([r.hop_per_s for r in f.raw], 0),
+        ),
+    ]
+    row("(b) pipeline at saturation  complaints/s", lambda c: c.saturation.per_s, 2)
+    row("    completed of submitted", lambda c: c.saturation.completed, 0)
+    row("    HTTP accepted  /s", lambda c: c.saturation.http_per_s)
+    row("    routed (that stage's finish)  /s", lambda c: c.saturation.routed_per_s)
+    row("    acknowledged (that stage's finish)  /s", lambda c: c.saturation.acked_per_s)
+    row("    HTTP p50  ms", lambda c: c.saturation.http_p50_ms, 0)
+    row("    HTTP p99  ms", lambda c: c.saturation.http_p99_ms, 0)
+    rows.append(("    ratio pipeline / raw hop", f.ratio, ""))
+    row(f"(c) receipt->assignment p50 {rate}  ms", lambda c: c.steady.assign_p50_ms, 0)
+    row(f"(c) receipt->assignment p99 {rate}  ms", lambda c: c.steady.assign_p99_ms, 0)
+    row("    receipt->acknowledgement sent p50  ms", lambda c: c.steady.ack_p50_ms, 0)
+    row("    receipt->acknowledgement sent p99  ms", lambda c: c.steady.ack_p99_ms, 0)
+    row("    offered rate achieved  /s", lambda c: c.steady.offered_per_s)
+    row("    routed of offered", lambda c: c.steady.routed, 0)
+    row("    HTTP p99  ms", lambda c: c.steady.http_p99_ms, 0)
+    for s in SERVICES:
+        row(f"(d) {s} peak RSS under load  MiB", _rss(s))
+    for s in SERVICES:
+        row(f"    {s} VmHWM (start-up included)  MiB", _hwm(s))
+    row("    start-up of the four services  s", lambda c: c.startup_s)
+    for k in (1, 2):
+        runs = f.scale.get(k, [])
+        rows.append(
+            (
+                f"scale-out: routing stage, {k} instance(s)  /s",
+                f.scale_med(k),
+                _runs([s.per_s for s in runs], 1),
+            )
+        )
+    width = max(len(r[0]) for r in rows) + 2
+    lines = [f"{'measure':<{width}}{'median':>12}   runs"]
+    lines += [
+        f"{label:<{width}}{_fmt(value, 2 if abs(value) < 100 else 0):>12}   {runs}"
+        for label, value, runs in rows
+    ]
+    lines += _details(f)
+    for report in profiles:
+        lines += [
+            "",
+            f"profile {report.service}: {report.samples} samples on CPU ({report.path})",
+            "  inclusive, project functions:",
+            *(f"    {share:5.1f}%  {name}" for name, share in report.inclusive),
+            "  self time by module:",
+            *(f"    {share:5.1f}%  {name}" for name, share in report.self_by_module),
+        ]
+    worst = max((v for v in f.rss.values() if not math.isnan(v)), default=math.nan)
+    lines += [
+        "",
+        "targets:",
+        f"  pipeline >= {TARGET_RATIO:.0%} of the raw hop: {_fmt(100 * f.ratio, 2)}%  "
+        f"{'PASS' if f.ratio >= TARGET_RATIO else 'FAIL'}",
+        f"  p99 receipt->assignment < {TARGET_P99_MS:.0f} ms {rate}: {_fmt(f.p99, 0)} ms  "
+        f"{'PASS' if f.p99 < TARGET_P99_MS else 'FAIL'}",
+        f"  every service < 200 MB (190.7 MiB) resident: max {_fmt(worst, 1)} MiB  "
+        f"{'PASS' if worst < TARGET_RSS_MIB else 'FAIL'}",
+    ]
+    return "\n".join(lines)
+
+
+def _details(f: Figures) -> list[str]:
+    lines: list[str] = []
+    if f.cycles:
+        cpu = "  ".join(f"{n} {_fmt(f.med(_cpu(n)), 0)}" for n in f.processes)
+        busy = _fmt(100 * f.med(lambda c: c.saturation.machine_cpu_share), 0)
+        lines += [
+            "",
+            "CPU ms per complaint at saturation (median of runs):",
+            f"  {cpu}",
+            f"  machine busy during saturation: {busy}% of all cores (other load counts too)",
+        ]
+        unlimited = sorted(q for q, n in f.cycles[0].prefetch.items() if n == 0)
+        lines.append(
+            f"  consumers with prefetch 0 (unlimited) as RabbitMQ sees them: {len(unlimited)} of "
+            f"{len(f.cycles[0].prefetch)}"
+            + (f" ({', '.join(unlimited[:4])}, ...)" if unlimited else "")
+        )
+        errors: dict[str, int] = {}
+        for c in f.cycles:
+            for kind, count in (c.saturation.errors | c.steady.errors).items():
+                errors[kind] = errors.get(kind, 0) + count
+        if errors:
+            lines.append(f"  HTTP errors, retried (all runs): {errors}")
+    for k, runs in f.scale.items():
+        for s in runs:
+            cpu = " ".join(f"{n} {_fmt(v, 0)}" for n, v in s.cpu_ms_per_complaint.items())
+            lines.append(
+                f"  scale-out k={k}: routed {s.routed}/{s.complaints}, per instance {s.shares}, "
+                f"CPU ms/complaint {cpu}"
+            )
+    return lines
+
+
+def summary(f: Figures, *, settings: dict[str, Any]) -> dict[str, Any]:
+    """Every figure (medians), for the last line."""
+
+    def med(get: Getter, digits: int = 1) -> float | None:
+        return _round(f.med(get), digits)
+
+    return {
+        **settings,
+        "raw_publish_per_s": _round(f.publish, 0),
+        "raw_consume_per_s": _round(f.consume, 0),
+        "raw_hop_per_s": _round(f.raw_hop, 0),
+        "raw_serial_hop_per_s": _round(f.serial, 0),
+        "pipeline_per_s": med(lambda c: c.saturation.per_s, 2),
+        "pipeline_runs_per_s": [_round(v, 2) for v in f.each(lambda c: c.saturation.per_s)],
+        "pipeline_completed": med(lambda c: c.saturation.completed, 0),
+        "pipeline_http_per_s": med(lambda c: c.saturation.http_per_s),
+        "pipeline_routed_per_s": med(lambda c: c.saturation.routed_per_s),
+        "pipeline_acked_per_s": med(lambda c: c.saturation.acked_per_s),
+        "ratio_pipeline_over_raw": _round(f.ratio, 4),
+        "assign_p50_ms": _round(f.p50, 0),
+        "assign_p99_ms": _round(f.p99, 0),
+        "ack_p50_ms": med(lambda c: c.steady.ack_p50_ms, 0),
+        "ack_p99_ms": med(lambda c: c.steady.ack_p99_ms, 0),
+        "steady_offered_per_s": med(lambda c: c.steady.offered_per_s),
+        "steady_routed": med(lambda c: c.steady.routed, 0),
+        "rss_mib": {s: _round(v, 1) for s, v in f.rss.items()},
+        "hwm_mib": {s: med(_hwm(s)) for s in SERVICES},
+        "cpu_ms_per_complaint": {n: med(_cpu(n)) for n in f.processes},
+        "consumers_unlimited_prefetch": sum(
+            1 for n in (f.cycles[0].prefetch.values() if f.cycles else []) if n == 0
+        ),
+        "scaleout_routing_1_per_s": _round(f.scale_med(1), 1),
+        "scaleout_routing_2_per_s": _round(f.scale_med(2), 1),
+        "scaleout_shares_2": [s.shares for s in f.scale.get(2, [])],
+        "targets_met": {
+            "ratio_ge_0_25": bool(f.ratio >= TARGET_RATIO),
+            "p99_lt_250ms": bool(f.p99 < TARGET_P99_MS),
+            "rss_lt_200mb": bool(all(v < TARGET_RSS_MIB for v in f.rss.values())),
+        },
+    }
