@@ -1,7 +1,9 @@
 """SMS text: GSM-7 when every character fits it, otherwise UCS-2; never more than two parts.
 
-GSM 03.38: 160 characters in one part, 153 per part when concatenated; the extension
-characters (^ { } \\ [ ] ~ | €) take two. UCS-2: 70 in one part, 67 per part.
+GSM 03.38: 160 septets in one part, 153 per part when concatenated; the extension
+characters (^ { } \\ [ ] ~ | €) take two (escape + character), and a gateway never splits
+such a pair across parts, so one that would straddle a boundary starts the next part.
+UCS-2: 70 code units in one part, 67 per part.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ _GSM_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _GSM_EXTENSION = set("^{}\\[]~|€\f")
+_GSM7_SINGLE, _GSM7_PER_PART = 160, 153
 GSM7, UCS2 = 0, 2
 
 
@@ -31,12 +34,23 @@ class SmsText:
 def plan_sms(text: str) -> SmsText:
     """Coding and number of parts of a text."""
     if all(ch in _GSM_BASIC or ch in _GSM_EXTENSION for ch in text):
-        units = sum(2 if ch in _GSM_EXTENSION else 1 for ch in text)
-        parts = 1 if units <= 160 else -(-units // 153)
+        septets = [2 if ch in _GSM_EXTENSION else 1 for ch in text]
+        units = sum(septets)
+        parts = 1 if units <= _GSM7_SINGLE else _concatenated_gsm7_parts(septets)
         return SmsText(text=text, coding=GSM7, units=units, parts=parts)
     units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)  # astral chars: surrogate pairs
     parts = 1 if units <= 70 else -(-units // 67)
     return SmsText(text=text, coding=UCS2, units=units, parts=parts)
+
+
+def _concatenated_gsm7_parts(septets: list[int]) -> int:
+    """Parts of 153 septets each, an escape pair always kept within one part."""
+    parts, used = 1, 0
+    for size in septets:
+        if used + size > _GSM7_PER_PART:
+            parts, used = parts + 1, 0
+        used += size
+    return parts
 
 
 def fit_sms(head: str, body: str = "", tail: str = "", *, max_parts: int = 2) -> SmsText:
