@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import date, datetime
 
 from fastapi import FastAPI
+from pymongo.errors import PyMongoError
 
 from services.intake.adapters.mongo_store import (
     GridFsAttachmentStore,
@@ -21,8 +23,13 @@ from services.intake.ports import Unavailable
 from services.intake.service import SERVICE, IntakeService
 from services.intake.settings import IntakeSettings
 from services.intake.sms import SmsChannel, build_sms_api
+from services.intake.stats import StatsService
+from services.intake.stats_api import build_stats_api
 from services.intake.web import build_web_router
-from shared.directory import load_directory
+from services.intake.web.rendering import Pages
+from services.intake.web.routes import SITE_NAME
+from services.intake.web.statistik import build_stats_page
+from shared.directory import Directory, load_directory
 from shared.http import BodySizeLimit, RateLimitByClient, SecurityHeaders, install_error_handlers
 from shared.locks import KeyedLock
 from shared.mongo import COMPLAINTS, FOLLOWUPS, INBOUND, RATINGS
@@ -30,6 +37,7 @@ from shared.observability import configure_logging, new_registry
 from shared.outbox import OutboxRelay
 from shared.ratelimit import RateLimiter
 from shared.runtime import Runtime, mount_ops, service_lifespan
+from shared.store.stats import PeriodStats, read_period_stats
 
 __all__ = ["create_app"]
 
@@ -51,11 +59,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         for name in (COMPLAINTS, FOLLOWUPS, RATINGS, INBOUND)
     }
     runtime.background += [relay.run for relay in relays.values()]
+    directory = load_directory(settings.directory_file)
     service = IntakeService(
         store=MongoComplaintStore(runtime.db, locks=locks),
         inbound=MongoInboundStore(runtime.db, locks=locks),
         relay=BrokerEventRelay(relays=relays, broker=runtime.broker),
-        directory=load_directory(settings.directory_file),
+        directory=directory,
         metrics=IntakeMetrics.create(registry),
         tz=settings.tz,
     )
@@ -99,8 +108,25 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     token = settings.sms_webhook_token.get_secret_value() if settings.sms_webhook_token else None
     app.include_router(build_sms_api(sms, token=token))
     app.include_router(build_web_router(service, attachments=attachments, settings=settings))
+    stats = public_stats(runtime, settings, directory)
+    app.include_router(build_stats_api(stats))
+    app.include_router(build_stats_page(stats, Pages.create(tz=settings.tz, site_name=SITE_NAME)))
     app.state.attachments = attachments
     return app
+
+
+def public_stats(runtime: Runtime, settings: IntakeSettings, directory: Directory) -> StatsService:
+    """The transparency figures, read from what the SLA service records."""
+
+    async def read(start: date, end: date, now: datetime) -> PeriodStats:
+        try:
+            return await read_period_stats(
+                runtime.db, start=start, end=end, tz=settings.tz, directory=directory, now=now
+            )
+        except PyMongoError as exc:
+            raise Unavailable("statistics store unavailable") from exc
+
+    return StatsService(read=read, tz=settings.tz)
 
 
 def mailbox_poller(

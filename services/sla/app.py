@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.sla.adapters.mongo_store import MongoClockStore
+from services.sla.adapters.stats_store import MongoFactsStore
 from services.sla.handlers import build_router
 from services.sla.metrics import SlaMetrics
 from services.sla.scanner import TimerScanner
 from services.sla.service import SERVICE, SlaPolicy, SlaService
 from services.sla.settings import SlaSettings
+from services.sla.stats import StatsRecorder
 from services.sla.workcalendar import WorkingDayCalendar
 from shared.directory import load_directory
 from shared.http import SecurityHeaders
@@ -45,12 +47,19 @@ def create_app(settings: SlaSettings | None = None) -> FastAPI:
     store = MongoClockStore(runtime.db)
     metrics = SlaMetrics.create(registry, opd_codes=load_directory(settings.directory_file).codes)
     locks = KeyedLock()
+    calendar = WorkingDayCalendar.from_settings(settings)
+    stats = StatsRecorder(
+        store=MongoFactsStore(runtime.db, tz=settings.tz),
+        calendar=calendar,
+        follow_up_days=settings.follow_up_days,
+    )
     service = SlaService(
         store=store,
-        calendar=WorkingDayCalendar.from_settings(settings),
+        calendar=calendar,
         metrics=metrics,
         policy=policy_of(settings),
         locks=locks,
+        stats=stats,
     )
     relay = OutboxRelay(
         collection=runtime.db[SLA_FIRED],
@@ -59,7 +68,7 @@ def create_app(settings: SlaSettings | None = None) -> FastAPI:
         lock=KeyedLock(),
         interval=settings.outbox_relay_interval_seconds,
     )
-    scanner = TimerScanner(store=store, relay=relay, metrics=metrics, locks=locks)
+    scanner = TimerScanner(store=store, relay=relay, metrics=metrics, locks=locks, stats=stats)
     runtime.include(
         build_router(service, prefetch=settings.prefetch, delivery_limit=settings.delivery_limit)
     )

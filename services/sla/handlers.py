@@ -11,6 +11,7 @@ from shared.contracts.events import (
     ComplaintAssigned,
     ComplaintFollowUpReceived,
     ComplaintHeldForVerification,
+    ComplaintRated,
     ComplaintReceived,
     ComplaintResolved,
     ComplaintResponded,
@@ -69,5 +70,10 @@ def build_router(service: SlaService, *, prefetch: int, delivery_limit: int) -> 
     async def on_status_changed(event: ComplaintStatusChanged) -> None:
         """Pause, resume or stop."""
         await service.on_status_changed(event=event)
+
+    @subscribe(Queues.SLA_RATED, "sla.on_complaint_rated")
+    async def on_rated(event: ComplaintRated) -> None:
+        """Performance figures: the reporter's rating."""
+        await service.on_rated(event=event)
 
     return router

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from services.sla.metrics import SlaMetrics
 from services.sla.plan import TimerKind
 from services.sla.ports import ClockStore, DueTimer
+from services.sla.stats import StatsRecorder
 from shared.contracts.events import (
     CloseComplaint,
     Event,
@@ -47,6 +48,7 @@ class TimerScanner:
     locks: KeyedLock
     batch: int = 200
     clock: Callable[[], datetime] = _utcnow
+    stats: StatsRecorder | None = None
 
     async def scan_once(self) -> int:
         """Fire what is due now; returns how many timers fired here."""
@@ -79,6 +81,8 @@ class TimerScanner:
                     opd=None,
                     clock=stage.model_copy(update={"breached_at": timer.due_at}),
                 )
+                if self.stats is not None:
+                    await self.stats.record(timer.tracking_id, StatsRecorder.breached(timer.stage))
         if claimed:
             await self.relay.flush(timer.id)
             log.info(

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from services.sla.metrics import SlaMetrics
 from services.sla.plan import plan_stage, remaining_working_days
 from services.sla.ports import Clock, ClockStore, StageClock
+from services.sla.stats import Change, StatsRecorder
 from services.sla.workcalendar import WorkingDayCalendar
 from shared.contracts.events import (
     ComplaintAssigned,
     ComplaintFollowUpReceived,
     ComplaintHeldForVerification,
+    ComplaintRated,
     ComplaintReceived,
     ComplaintResolved,
     ComplaintResponded,
@@ -56,6 +58,7 @@ class SlaService:
     policy: SlaPolicy
     locks: KeyedLock
     clock: Callable[[], datetime] = _utcnow
+    stats: StatsRecorder | None = None
 
     async def on_received(self, *, event: ComplaintReceived) -> None:
         """Verification (3 HK) and completion (60 days) start at receipt."""
@@ -77,11 +80,14 @@ class SlaService:
                 )
             if clock is None or Stage.COMPLETION not in clock.stages:
                 await self._start(event.tracking_id, Stage.COMPLETION, start, completion, opd=None)
+            await self._record(event.tracking_id, StatsRecorder.received(event))
 
     async def on_assigned(self, *, event: ComplaintAssigned) -> None:
         """Disposition meets verification and (re)starts the OPD's follow-up (5 HK)."""
         async with self.locks.hold(event.tracking_id):
             clock = await self._clock(event.tracking_id)
+            if self.stats is not None:
+                await self._record(event.tracking_id, self.stats.assigned(event))
             await self._meet(clock, Stage.VERIFICATION, event.assigned_at)
             follow_up = clock.stages.get(Stage.FOLLOW_UP)
             if follow_up is not None and follow_up.started_at >= event.assigned_at:
@@ -99,6 +105,7 @@ class SlaService:
         if event.reason != "rejected_by_opd":
             return  # low confidence at receipt: the verification clock already runs
         async with self.locks.hold(event.tracking_id):
+            await self._record(event.tracking_id, StatsRecorder.held(event))
             clock = await self._clock(event.tracking_id)
             verification = clock.stages.get(Stage.VERIFICATION)
             if verification is not None and verification.started_at >= event.occurred_at:
@@ -113,6 +120,9 @@ class SlaService:
         """A follow-up meets the OPD's stage and starts the auto-close clock (10 HK)."""
         async with self.locks.hold(event.tracking_id):
             clock = await self._clock(event.tracking_id)
+            follow_up = clock.stages.get(Stage.FOLLOW_UP)
+            due_at = follow_up.due_at if follow_up is not None else None
+            await self._record(event.tracking_id, StatsRecorder.responded(event, due_at=due_at))
             await self._meet(clock, Stage.FOLLOW_UP, event.responded_at)
             auto = clock.stages.get(Stage.AUTO_CLOSE)
             if auto is not None and auto.started_at >= event.responded_at:
@@ -134,6 +144,7 @@ class SlaService:
     async def on_resolved(self, *, event: ComplaintResolved) -> None:
         """Selesai: completion is met; every other clock stops."""
         async with self.locks.hold(event.tracking_id):
+            await self._record(event.tracking_id, StatsRecorder.resolved(event))
             clock = await self._clock(event.tracking_id)
             await self._meet(clock, Stage.COMPLETION, event.resolved_at)
             await self._meet(clock, Stage.FOLLOW_UP, event.resolved_at)
@@ -142,6 +153,7 @@ class SlaService:
     async def on_status_changed(self, *, event: ComplaintStatusChanged) -> None:
         """Tunda pauses every open clock, resuming restarts them; arsip stops them."""
         async with self.locks.hold(event.tracking_id):
+            await self._record(event.tracking_id, StatsRecorder.status_changed(event))
             clock = await self._clock(event.tracking_id)
             if event.status is Status.TUNDA:
                 await self._pause(clock, event.changed_at)
@@ -150,7 +162,16 @@ class SlaService:
             elif event.previous_status is Status.TUNDA:
                 await self._resume(clock, event.changed_at)
 
+    async def on_rated(self, *, event: ComplaintRated) -> None:
+        """The reporter's rating: only the performance figures change."""
+        async with self.locks.hold(event.tracking_id):
+            await self._record(event.tracking_id, StatsRecorder.rated(event))
+
     # --- machinery -----------------------------------------------------------------------
+    async def _record(self, tracking_id: str, change: Change) -> None:
+        if self.stats is not None:
+            await self.stats.record(tracking_id, change)
+
     async def _clock(self, tracking_id: str) -> Clock:
         clock = await self.store.load_clock(tracking_id)
         return clock or Clock.model_validate({"_id": tracking_id})

@@ -208,6 +208,31 @@ class WorkingDayCalendar:
         first = self._local_day(start) + _ONE_DAY
         return sum(1 for day in _days(first, last) if self.is_working_day(day))
 
+    def working_time_between(self, start: datetime, end: datetime) -> float:
+        """Working time from `start` to `end` in working days (working hours / day length).
+
+        Only the hours between the start and end of each working day count; 0.0 if `end` is
+        not after `start`. A follow-up at 10.00 on a disposition at 08.00 the same working
+        day took 0.25 days (of an 8-hour day).
+        """
+        begin, finish = self._local(start), self._local(end)
+        if finish <= begin:
+            return 0.0
+        length = self._seconds(self.workday_end) - self._seconds(self.workday_start)
+        total = 0.0
+        for day in _days(begin.date(), finish.date()):
+            if not self.is_working_day(day):
+                continue
+            opens = datetime.combine(day, self.workday_start, tzinfo=self.tz)
+            closes = self._end_of(day)
+            overlap = (min(finish, closes) - max(begin, opens)).total_seconds()
+            total += max(0.0, overlap)
+        return total / length
+
+    @staticmethod
+    def _seconds(at: time) -> int:
+        return at.hour * 3600 + at.minute * 60 + at.second
+
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
         """End of the working day (local clock) `days` calendar days after the local day of `start`.
 

@@ -104,6 +104,7 @@ class Queues:
         "lapor.sla.complaint-status-changed", RoutingKey.COMPLAINT_STATUS_CHANGED
     )
     SLA_FOLLOW_UP = ConsumerQueue("lapor.sla.complaint-follow-up", RoutingKey.COMPLAINT_FOLLOW_UP)
+    SLA_RATED = ConsumerQueue("lapor.sla.complaint-rated", RoutingKey.COMPLAINT_RATED)
     NOTIFY_RECEIVED = ConsumerQueue(
         "lapor.notify.complaint-received", RoutingKey.COMPLAINT_RECEIVED
     )

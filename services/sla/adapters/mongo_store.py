@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -66,12 +65,17 @@ class MongoClockStore:
         )
 
     async def add_timers(self, *, tracking_id: str, opd: str | None, plan: StagePlan) -> None:
-        """Insert each timer unless it exists."""
+        """Insert each timer; one cancelled before comes back (never one that fired).
+
+        A stage restarted with the same deadline (bukan wewenang and a new disposition on
+        the same day) plans timers with the same `_id` as the ones its restart cancelled.
+        """
         for timer in plan.timers:
-            with contextlib.suppress(DuplicateKeyError):
+            key = timer_id(tracking_id, plan.stage, timer.kind, timer.fire_at)
+            try:
                 await self._timers.insert_one(
                     {
-                        "_id": timer_id(tracking_id, plan.stage, timer.kind, timer.fire_at),
+                        "_id": key,
                         "tracking_id": tracking_id,
                         "stage": plan.stage.value,
                         "kind": timer.kind.value,
@@ -80,6 +84,11 @@ class MongoClockStore:
                         "opd": opd,
                         "state": "pending",
                     }
+                )
+            except DuplicateKeyError:
+                await self._timers.update_one(
+                    {"_id": key, "state": "cancelled"},
+                    {"$set": {"state": "pending", "due_at": plan.due_at, "opd": opd}},
                 )
 
     async def cancel_timers(self, *, tracking_id: str, stages: Sequence[Stage]) -> None:
