@@ -1,4 +1,33 @@
-"""The benchmark's knobs: every size and limit is an `LAPOR_BENCH_*` environment variable."""
+"""The benchmark's knobs: every size and limit is an `LAPOR_BENCH_*` environment variable.
+
+RUNS (3)                   runs of the raw hop and of the pipeline cycle; medians reported
+MESSAGES (5000)            raw hop: messages published then consumed per run
+CLIENTS (16)               saturation: concurrent HTTP reporters
+WARMUP (20)                complaints through the stack before measuring, per cycle
+SATURATION_COMPLAINTS (100)  saturation batch per cycle
+STEADY_RATE (50)           steady phase: complaints per second (open loop)
+STEADY_SECONDS (8)         steady phase: seconds of submissions (rate x seconds planned)
+STEADY_MAX_IN_FLIGHT (256) steady phase: HTTP requests waiting at most
+STEADY_DRAIN (30)          steady phase: seconds to wait for routing after submitting
+DRAIN_TIMEOUT (45)         any other wait for the pipeline to finish a batch
+SCALEOUT_COMPLAINTS (200)  routing scale-out: events preloaded per run
+SCALEOUT_RUNS (1)          routing scale-out: runs of 1 and of 2 instances
+BASE_PORT (18500)          service ports: BASE..BASE+3, scale-out BASE+10.., all 127.0.0.1
+PROFILE_DIR (unset)        if set: one extra batch profiled with py-spy, stacks saved there
+PROFILE_SECONDS (20)       length of that profile
+SKIP ("")                  comma list of phases to leave out: raw, pipeline, scaleout
+AMQP_BASE, RABBIT_API, SMTP_PORT   the local broker and mail sandbox (127.0.0.1 only)
+MONGODB_BASE (unset)       a store to use, e.g. mongodb://127.0.0.1:27017 (the shared local
+                           one); unset: a FerretDB of the benchmark's own (var/bin/ferretdb,
+                           port BASE+90, data in var/bench/ferretdb/, removed afterwards)
+MONGODB_OPTIONS (maxPoolSize=10)  URL options of the services' store URL; FerretDB v1
+                           deadlocks at about 100 updates in flight on one database, so
+                           each client gets a pool limit (docs/reliability.md)
+SERVICES_DIR (the repo)    run the services from another tree
+BASELINE_DIR (unset)       also run every pipeline cycle and the scale-out on the services
+                           of this tree (e.g. `git archive` of an older commit), interleaved
+                           with SERVICES_DIR's, and report both side by side
+"""
 
 from __future__ import annotations
 
@@ -49,6 +78,13 @@ class BenchConfig:
     profile_dir: Path | None
     profile_seconds: float
     skip: frozenset[str]
+    services_dir: Path
+    baseline_dir: Path | None
+
+    @property
+    def private_store_port(self) -> int:
+        """Where the benchmark's own FerretDB listens (when MONGODB_BASE is unset)."""
+        return self.base_port + 90
 
     def infra_ports(self) -> dict[str, int]:
         """Where the store, the broker and the mail sandbox listen (for CPU accounting)."""
@@ -60,12 +96,13 @@ class BenchConfig:
     def from_env(cls) -> BenchConfig:
         """Read `LAPOR_BENCH_*` (defaults keep `make bench` within about five minutes)."""
         profile = _str("PROFILE_DIR", "")
+        baseline = _str("BASELINE_DIR", "")
         skip = {s.strip() for s in _str("SKIP", "").split(",") if s.strip()}
         config = cls(
             amqp_base=_str("AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672"),
             rabbit_api=_str("RABBIT_API", "http://127.0.0.1:15672/api"),
-            mongodb_base=_str("MONGODB_BASE", "mongodb://127.0.0.1:27017"),
-            mongodb_options=_str("MONGODB_OPTIONS", ""),
+            mongodb_base=_str("MONGODB_BASE", ""),
+            mongodb_options=_str("MONGODB_OPTIONS", "maxPoolSize=10"),
             smtp_port=_int("SMTP_PORT", 2525),
             runs=max(1, _int("RUNS", 3)),
             raw_messages=max(1, _int("MESSAGES", 5000)),
@@ -83,8 +120,10 @@ class BenchConfig:
             profile_dir=Path(profile) if profile else None,
             profile_seconds=max(1.0, _float("PROFILE_SECONDS", 20.0)),
             skip=frozenset(skip),
+            services_dir=Path(_str("SERVICES_DIR", str(REPO))).resolve(),
+            baseline_dir=Path(baseline).resolve() if baseline else None,
         )
-        for host_url in (config.amqp_base, config.rabbit_api, config.mongodb_base):
+        for host_url in (config.amqp_base, config.rabbit_api, config.mongodb_base or "127.0.0.1"):
             if "127.0.0.1" not in host_url and "localhost" not in host_url:
                 raise SystemExit(f"bench talks to the local stack only, not {host_url}")
         if not 1024 <= config.base_port <= 65500:

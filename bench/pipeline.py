@@ -50,6 +50,7 @@ class Steady:
     """A fixed arrival rate: latency from receipt to assignment, and memory."""
 
     offered: int
+    accepted: int
     offered_per_s: float
     routed: int
     assign_p50_ms: float
@@ -59,6 +60,7 @@ class Steady:
     http_p50_ms: float
     http_p99_ms: float
     max_lag_ms: float
+    not_sent: int
     errors: dict[str, int]
     peak_rss_mib: dict[str, float]
     hwm_mib: dict[str, float]
@@ -87,7 +89,7 @@ async def _warm_up(services: ServiceSet, config: BenchConfig) -> None:
     n = len(sub.tracking_ids)
     await metrics.wait_processed(services.of("routing"), target=n, within=config.drain_timeout)
     await metrics.wait_processed(services.of("notify"), target=n, within=config.drain_timeout)
-    await store.queues_idle(services.amqp_url, within=config.drain_timeout)
+    await store.queues_idle(config, services.vhost, within=config.drain_timeout)
 
 
 async def _processed(services: ServiceSet) -> tuple[int, int]:
@@ -186,6 +188,7 @@ async def steady(
     mib = 1 / 1024
     return Steady(
         offered=n,
+        accepted=len(ids),
         offered_per_s=len(ids) / sub.elapsed if sub.elapsed else 0.0,
         routed=sum(1 for v in to_assignment if math.isfinite(v)),
         assign_p50_ms=_ms(percentile(to_assignment, 50)),
@@ -195,6 +198,7 @@ async def steady(
         http_p50_ms=_ms(percentile(sub.http_seconds, 50)),
         http_p99_ms=_ms(percentile(sub.http_seconds, 99)),
         max_lag_ms=_ms(sub.late_seconds),
+        not_sent=sub.not_sent,
         errors=dict(sub.errors),
         peak_rss_mib={k: v * mib for k, v in memory.peak_rss_kib.items()},
         hwm_mib={k: v * mib for k, v in memory.hwm_kib.items()},
@@ -202,10 +206,12 @@ async def steady(
     )
 
 
-async def run_cycle(config: BenchConfig, index: int, logs: Path, *, profile: bool) -> CycleResult:
+async def run_cycle(
+    config: BenchConfig, index: int, logs: Path, *, tree: Path, profile_dir: Path | None
+) -> CycleResult:
     """Fresh stack; warm-up; saturation batch; steady phase; optionally a profiled batch."""
     ports = {name: config.base_port + i for i, name in enumerate(SERVICES)}
-    async with isolated(config, label=f"p{index}", ports=ports, logs=logs / f"run{index}") as (
+    async with isolated(config, label=f"p{index}", ports=ports, logs=logs, tree=tree) as (
         services,
         db,
     ):
@@ -217,15 +223,16 @@ async def run_cycle(config: BenchConfig, index: int, logs: Path, *, profile: boo
         await _warm_up(services, config)
         prefetch = await consumer_prefetch(config, services.vhost)
         sat = await saturation(services, db, config, config.saturation_complaints, seed=index)
-        await store.queues_idle(services.amqp_url, within=config.drain_timeout)
+        await store.queues_idle(config, services.vhost, within=config.drain_timeout)
         before = config.warmup + config.saturation_complaints
         std = await steady(services, db, config, seed=100 + index, before=before)
         reports: list[ProfileReport] = []
-        if profile and config.profile_dir is not None:
-            await store.queues_idle(services.amqp_url, within=config.drain_timeout)
+        if profile_dir is not None:
+            await store.queues_idle(config, services.vhost, within=config.drain_timeout)
             reports = await profile_services(
                 services,
                 config,
+                out=profile_dir,
                 batch=lambda n: saturation(services, db, config, n, seed=200 + index),
                 rate_hint=sat.per_s,
             )

@@ -26,12 +26,16 @@ __all__ = ["ProfileReport", "profile_services", "summarise"]
 
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^():]*)(?::(?P<line>\d+))?\)$")
 _PROJECT = ("services/", "shared/")
+# Waiting, not working: the event loop in epoll, idle thread-pool workers (py-spy does not
+# always see these as idle).
+_IDLE_LEAVES = ("EpollSelector.select (", "_worker (concurrent/futures/thread.py")
+_IDLE_WAIT = re.compile(r"(^|\.)wait \(threading\.py")
 _TOP = 12
 
 
 @dataclass
 class ProfileReport:
-    """Where one service spent its on-CPU samples."""
+    """Where one service spent its busy samples (idle waits left out)."""
 
     service: str
     samples: int
@@ -50,6 +54,16 @@ def _module(file: str) -> str:
     return parts[0]  # the library (pymongo, faststream, sklearn...) or stdlib module
 
 
+def _project_path(file: str) -> str | None:
+    """`services/...` or `shared/...` of a frame's file, whatever tree it ran from."""
+    for prefix in _PROJECT:
+        if file.startswith(prefix):
+            return file
+        if f"/{prefix}" in file and "site-packages" not in file:
+            return file[file.rindex(f"/{prefix}") + 1 :]
+    return None
+
+
 def summarise(service: str, path: Path) -> ProfileReport:
     """Inclusive share of project functions, self share of each library / module."""
     inclusive: Counter[str] = Counter()
@@ -60,6 +74,9 @@ def summarise(service: str, path: Path) -> ProfileReport:
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
+        leaf = stack.rsplit(";", 1)[-1]
+        if leaf.startswith(_IDLE_LEAVES) or _IDLE_WAIT.search(leaf):
+            continue
         total += count
         seen: set[str] = set()
         frames = [_FRAME.match(f) for f in stack.split(";")]
@@ -67,8 +84,9 @@ def summarise(service: str, path: Path) -> ProfileReport:
             if match is None:
                 continue
             file = match["file"]
-            if any(file.startswith(p) or f"/{p}" in file for p in _PROJECT):
-                key = f"{match['func']} ({file.split('/work/main/')[-1]})"
+            project = _project_path(file)
+            if project is not None:
+                key = f"{match['func']} ({project})"
                 if key not in seen:
                     seen.add(key)
                     inclusive[key] += count
@@ -94,16 +112,16 @@ async def profile_services(
     services: ServiceSet,
     config: BenchConfig,
     *,
+    out: Path,
     batch: Callable[[int], Awaitable[Any]],
     rate_hint: float,
 ) -> list[ProfileReport]:
     """Run one saturation batch with py-spy recording each service; the summaries."""
     py_spy = _py_spy()
-    out = config.profile_dir
-    if py_spy is None or out is None:
+    if py_spy is None:
         print("profile: py-spy not found (pip install py-spy); skipped", file=sys.stderr)
         return []
-    out.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     seconds = int(config.profile_seconds)
     recorders: dict[str, asyncio.subprocess.Process] = {}
     for instance in services.instances:

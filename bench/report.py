@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from bench.pipeline import CycleResult
@@ -12,7 +13,7 @@ from bench.raw import RawHop
 from bench.scaleout import ScaleOut
 from bench.stats import median
 
-__all__ = ["summary", "table"]
+__all__ = ["comparison", "summary", "table"]
 
 SERVICES = ("intake", "routing", "sla", "notify")
 TARGET_RATIO = 0.25
@@ -121,7 +122,10 @@ def table(f: Figures, profiles: list[ProfileReport], *, steady_rate: float) -> s
     row("    receipt->acknowledgement sent p50  ms", lambda c: c.steady.ack_p50_ms, 0)
     row("    receipt->acknowledgement sent p99  ms", lambda c: c.steady.ack_p99_ms, 0)
     row("    offered rate achieved  /s", lambda c: c.steady.offered_per_s)
-    row("    routed of offered", lambda c: c.steady.routed, 0)
+    row("    planned complaints (rate x seconds)", lambda c: c.steady.offered, 0)
+    row("    accepted by intake (201)", lambda c: c.steady.accepted, 0)
+    row("    not sent: schedule slipped past 1.5x", lambda c: c.steady.not_sent, 0)
+    row("    routed within the drain time", lambda c: c.steady.routed, 0)
     row("    HTTP p99  ms", lambda c: c.steady.http_p99_ms, 0)
     for s in SERVICES:
         row(f"(d) {s} peak RSS under load  MiB", _rss(s))
@@ -195,7 +199,7 @@ def _details(f: Figures) -> list[str]:
             cpu = " ".join(f"{n} {_fmt(v, 0)}" for n, v in s.cpu_ms_per_complaint.items())
             lines.append(
                 f"  scale-out k={k}: routed {s.routed}/{s.complaints}, per instance {s.shares}, "
-                f"CPU ms/complaint {cpu}"
+                f"CPU ms/complaint after /healthz {cpu}"
             )
     return lines
 
@@ -224,6 +228,7 @@ def summary(f: Figures, *, settings: dict[str, Any]) -> dict[str, Any]:
         "ack_p50_ms": med(lambda c: c.steady.ack_p50_ms, 0),
         "ack_p99_ms": med(lambda c: c.steady.ack_p99_ms, 0),
         "steady_offered_per_s": med(lambda c: c.steady.offered_per_s),
+        "steady_accepted": med(lambda c: c.steady.accepted, 0),
         "steady_routed": med(lambda c: c.steady.routed, 0),
         "rss_mib": {s: _round(v, 1) for s, v in f.rss.items()},
         "hwm_mib": {s: med(_hwm(s)) for s in SERVICES},
@@ -240,3 +245,47 @@ def summary(f: Figures, *, settings: dict[str, Any]) -> dict[str, Any]:
             "rss_lt_200mb": bool(all(v < TARGET_RSS_MIB for v in f.rss.values())),
         },
     }
+
+
+def comparison(before: Figures, after: Figures, *, baseline: Path, current: Path) -> str:
+    """Key figures of two trees measured in the same run, side by side."""
+    rows: list[tuple[str, float, float]] = []
+
+    def both(label: str, get: Getter) -> None:
+        rows.append((label, before.med(get), after.med(get)))
+
+    both("(b) pipeline at saturation  complaints/s", lambda c: c.saturation.per_s)
+    rows.append(("    ratio pipeline / raw hop", before.ratio, after.ratio))
+    both("    HTTP accepted  /s", lambda c: c.saturation.http_per_s)
+    both("    routed  /s", lambda c: c.saturation.routed_per_s)
+    both("    acknowledged  /s", lambda c: c.saturation.acked_per_s)
+    both("(c) receipt->assignment p50  ms", lambda c: c.steady.assign_p50_ms)
+    both("(c) receipt->assignment p99  ms", lambda c: c.steady.assign_p99_ms)
+    both("    receipt->acknowledgement p99  ms", lambda c: c.steady.ack_p99_ms)
+    both("    steady: accepted by intake", lambda c: c.steady.accepted)
+    both("    steady: routed within the drain time", lambda c: c.steady.routed)
+    for s in SERVICES:
+        both(f"(d) {s} peak RSS  MiB", _rss(s))
+    for n in after.processes:
+        both(f"    CPU ms per complaint: {n}", _cpu(n))
+    for k in (1, 2):
+        rows.append(
+            (f"scale-out: {k} routing instance(s)  /s", before.scale_med(k), after.scale_med(k))
+        )
+    width = max(len(r[0]) for r in rows) + 2
+    lines = [
+        f"before = {baseline}",
+        f"after  = {current}   (same run, cycles interleaved; medians)",
+        f"{'measure':<{width}}{'before':>12}{'after':>12}{'after/before':>14}",
+    ]
+    for label, b, a in rows:
+        change = (
+            a / b
+            if b and not math.isnan(a) and not math.isnan(b) and math.isfinite(b)
+            else math.nan
+        )
+        lines.append(
+            f"{label:<{width}}{_fmt(b, 2 if abs(b) < 100 else 0):>12}"
+            f"{_fmt(a, 2 if abs(a) < 100 else 0):>12}{_fmt(change, 2):>14}"
+        )
+    return "\n".join(lines)

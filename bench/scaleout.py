@@ -111,12 +111,14 @@ async def _preload(services: ServiceSet, db: Database, n: int, seed: int) -> set
     return {e.tracking_id for e in events}
 
 
-async def scale_out_once(config: BenchConfig, k: int, *, run: int, logs: Path) -> ScaleOut:
+async def scale_out_once(
+    config: BenchConfig, k: int, *, run: int, logs: Path, tree: Path
+) -> ScaleOut:
     """Preload, start k routing instances together, time the drain."""
     base = config.base_port + 10
     ports = {"intake": base + 5, "routing": base, "sla": base + 6, "notify": base + 7}
     async with isolated(
-        config, label=f"s{k}r{run}", ports=ports, logs=logs / f"scaleout-{k}-{run}"
+        config, label=f"s{k}r{run}", ports=ports, logs=logs / f"scaleout-{k}-{run}", tree=tree
     ) as (services, db):
         n = config.scaleout_complaints
         since = datetime.now(UTC) - timedelta(seconds=1)
@@ -152,10 +154,8 @@ async def scale_out_once(config: BenchConfig, k: int, *, run: int, logs: Path) -
         )
 
 
-async def scale_out(config: BenchConfig, logs: Path) -> dict[int, list[ScaleOut]]:
-    """1 and 2 instances, `config.scaleout_runs` times each (interleaved)."""
-    results: dict[int, list[ScaleOut]] = {1: [], 2: []}
-    for run in range(config.scaleout_runs):
-        for k in (1, 2):
-            results[k].append(await scale_out_once(config, k, run=run, logs=logs))
-    return results
+async def scale_out(
+    config: BenchConfig, logs: Path, *, run: int, tree: Path
+) -> dict[int, ScaleOut]:
+    """One run with one routing instance, then with two."""
+    return {k: await scale_out_once(config, k, run=run, logs=logs, tree=tree) for k in (1, 2)}

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 from pymongo import AsyncMongoClient
 
-from bench.config import REPO, BenchConfig
+from bench.config import BenchConfig
 from shared.mongo import Database
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "ServiceSet",
     "bench_env",
     "consumer_prefetch",
+    "die_with_parent",
     "isolated",
     "rabbit_vhost",
 ]
@@ -39,7 +40,7 @@ SERVICES = ("intake", "routing", "sla", "notify")
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child: SIGTERM when the benchmark process dies, so no service outlives it."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -102,6 +103,7 @@ class ServiceSet:
     db_name: str
     logs: Path
     ports: dict[str, int]
+    tree: Path  # where the services' code is run from
     instances: list[Instance] = field(default_factory=list)
 
     @property
@@ -128,11 +130,11 @@ class ServiceSet:
         with log.open("ab") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", f"services.{service}"],
-                cwd=REPO,
+                cwd=self.tree,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,  # the benchmark process is single-threaded
+                preexec_fn=die_with_parent,  # the benchmark process is single-threaded
             )
         instance = Instance(service=service, name=name, port=port, process=process, log=log)
         self.instances.append(instance)
@@ -204,7 +206,7 @@ async def rabbit_vhost(config: BenchConfig, prefix: str) -> AsyncIterator[str]:
 
 @contextlib.asynccontextmanager
 async def isolated(
-    config: BenchConfig, *, label: str, ports: dict[str, int], logs: Path
+    config: BenchConfig, *, label: str, ports: dict[str, int], logs: Path, tree: Path
 ) -> AsyncIterator[tuple[ServiceSet, Database]]:
     """A vhost, a database (dropped afterwards) and an empty set of service processes."""
     db_name = f"lapor_bench_{label}_{uuid.uuid4().hex[:8]}"
@@ -214,7 +216,12 @@ async def isolated(
     try:
         async with rabbit_vhost(config, f"lapor-bench-{label}") as vhost:
             services = ServiceSet(
-                config=config, vhost=vhost, db_name=db_name, logs=logs, ports=dict(ports)
+                config=config,
+                vhost=vhost,
+                db_name=db_name,
+                logs=logs,
+                ports=dict(ports),
+                tree=tree,
             )
             try:
                 yield services, client[db_name]

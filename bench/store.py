@@ -8,6 +8,7 @@ it measures; it waits on the services' /metrics and reads the store once at the 
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -15,14 +16,17 @@ from datetime import datetime
 from typing import Any
 
 import aio_pika
+import httpx
 from pymongo.errors import PyMongoError
 
-from shared.messaging.topology import Queues
+from bench.config import BenchConfig
 from shared.mongo import CASES, COMPLAINTS, NOTIFICATIONS, Database
 
-__all__ = ["Timeline", "queues_idle", "settled_timelines", "timelines"]
+__all__ = ["Timeline", "consumer_queues", "queues_idle", "settled_timelines", "timelines"]
 
 _ASSIGNED = ["didisposisikan", "diteruskan"]
+# Consumer queues: lapor.<service>.<event>; not dead-letter, retry-wait or OPD queues.
+_CONSUMER_QUEUE = re.compile(r"lapor\.(?:intake|routing|sla|notify)\.[a-z_-]+")
 _SCAN_LIMIT = 90.0  # seconds; a FerretDB whose connection pool deadlocked never answers
 
 
@@ -42,17 +46,35 @@ def acked_filter(since: datetime) -> dict[str, Any]:
     return {"kind": "diterima", "status": "sent", "created_at": {"$gte": since}}
 
 
-async def queues_idle(amqp_url: str, *, within: float, settle: float = 1.0) -> bool:
+async def consumer_queues(config: BenchConfig, vhost: str) -> list[str]:
+    """The consumer queues that exist in the vhost (as the services under test declared them).
+
+    Asked of the broker, not of `shared.messaging.topology`: the services may run from
+    another tree (`LAPOR_BENCH_SERVICES_DIR`) with a different set of queues.
+    """
+    async with httpx.AsyncClient(
+        base_url=config.rabbit_api, auth=("guest", "guest"), timeout=10
+    ) as api:
+        response = await api.get(f"/queues/{vhost}", params={"columns": "name"})
+        response.raise_for_status()
+        names = [str(q["name"]) for q in response.json()]
+    return sorted(n for n in names if _CONSUMER_QUEUE.fullmatch(n))
+
+
+async def queues_idle(
+    config: BenchConfig, vhost: str, *, within: float, settle: float = 1.0
+) -> bool:
     """Until no consumer queue has a ready message for `settle` seconds (or `within` seconds)."""
     deadline = time.monotonic() + within
-    connection = await aio_pika.connect(amqp_url)
+    names = await consumer_queues(config, vhost)
+    connection = await aio_pika.connect(f"{config.amqp_base}/{vhost}")
     async with connection:
         channel = await connection.channel()
         quiet_since: float | None = None
         while time.monotonic() < deadline:
             ready = 0
-            for consumer in Queues.all():
-                declared = await channel.declare_queue(consumer.name, passive=True)
+            for name in names:
+                declared = await channel.declare_queue(name, passive=True)
                 ready += int(declared.declaration_result.message_count or 0)
             now = time.monotonic()
             if ready:
