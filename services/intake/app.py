@@ -126,7 +126,7 @@ def public_stats(runtime: Runtime, settings: IntakeSettings, directory: Director
         except PyMongoError as exc:
             raise Unavailable("statistics store unavailable") from exc
 
-    return StatsService(read=read, tz=settings.tz)
+    return StatsService(read=read, tz=settings.tz, ttl_seconds=settings.stats_cache_seconds)
 
 
 def mailbox_poller(

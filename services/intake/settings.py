@@ -34,6 +34,7 @@ class IntakeSettings(CommonSettings):
     imap_processed_mailbox: str = "Diproses"
     imap_poll_seconds: float = Field(default=10.0, gt=0)
     intake_address: str = "pengaduan@lapor.test"
+    stats_cache_seconds: float = Field(default=60.0, ge=0)
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> IntakeSettings:
