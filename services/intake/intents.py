@@ -26,10 +26,16 @@ class FollowUp:
 
 @dataclass(frozen=True)
 class Rating:
-    """`NILAI n`: the reporter's rating (the complaint may be implied)."""
+    """`NILAI n`: the reporter's rating (the complaint may be implied).
+
+    Only the reporter rates: the rating counts when this phone number or address reported
+    the complaint (the ratings are published per OPD).
+    """
 
     tracking_id: str | None
     score: int
+    phone: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)

@@ -193,7 +193,12 @@ class IntakeService:
             case FollowUp(tracking_id=tid, text=text):
                 await self._follow_up(source_key, channel, tid, text)
                 return Outcome("follow_up", tid)
-            case Rating(tracking_id=tid, score=score):
+            case Rating(tracking_id=tid, score=score, phone=phone, email=email):
+                if tid is None or not await self.complaint_of_reporter(
+                    tracking_id=tid, phone=phone, email=email
+                ):
+                    self.metrics.invalid.labels(channel=channel.value).inc()
+                    return Outcome("invalid", reason="rating: not the reporter of this complaint")
                 return await self._rate(channel, tid, score)
             case StatusRequest(tracking_id=tid, reply_to=reply_to):
                 await self._status_requested(source_key, tid, reply_to)

@@ -132,7 +132,7 @@ class SmsChannel:
             tracking_id = first_id or await self.service.store.latest_of_reporter(
                 phone=phone, email=None
             )
-            return Rating(tracking_id=tracking_id, score=sms.score)
+            return Rating(tracking_id=tracking_id, score=sms.score, phone=phone)
         if not sms.body:
             return Invalid("pesan kosong")
         for tracking_id in sms.tracking_ids:

@@ -111,6 +111,18 @@ async def test_cek_asks_for_the_status_and_nilai_rates_the_latest_complaint() ->
     assert world.inbound.items["sms:d"]["outcome"] == "invalid"  # kept for review
 
 
+async def test_only_the_reporter_rates_a_complaint() -> None:
+    """Ratings are published per OPD: another number naming the ID does not count."""
+    world = World()
+    await world.kannel("LAPOR lampu jalan mati", msg_id="a")
+    [tid] = world.complaints.docs
+    await world.kannel(f"NILAI 1 {tid}", sender="+6285298765432", msg_id="b")
+    assert world.complaints.ratings == {}
+    assert world.inbound.items["sms:b"]["outcome"] == "invalid"
+    await world.kannel(f"NILAI 5 {tid}", msg_id="c")
+    assert world.complaints.ratings == {tid: 5}
+
+
 async def test_an_empty_message_is_kept_for_review() -> None:
     world = World()
     await world.kannel("LAPOR")

@@ -68,7 +68,7 @@ class EmailChannel:
                 iter(mentioned), None
             ) or await self.service.store.latest_of_reporter(phone=None, email=sender)
             return (
-                Rating(tracking_id=tracking_id, score=int(rating.group(1)))
+                Rating(tracking_id=tracking_id, score=int(rating.group(1)), email=sender)
                 if 1 <= int(rating.group(1)) <= 5
                 else Ignore("rating outside 1-5")
             )
