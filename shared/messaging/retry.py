@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitQueue
 from faststream.rabbit.message import RabbitMessage
 
+from shared.messaging.topology import declare_queue
+
 __all__ = [
     "ATTEMPT_HEADER",
     "RETRY",
@@ -76,7 +78,7 @@ async def declare_retry_topology(broker: RabbitBroker, *, targets: list[RabbitQu
         queue = await broker.declare_queue(_wait_queue(level))
         await queue.bind(retry, routing_key=str(level))
     for queue_def in targets:
-        target = await broker.declare_queue(queue_def)
+        target = await declare_queue(broker, queue_def)
         await target.bind(back, arguments={"x-match": "all", TARGET_HEADER: queue_def.name})
 
 

@@ -14,9 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitQueue
+from faststream.rabbit.helpers.declarer import RabbitDeclarer
 from faststream.rabbit.schemas.queue import QueueType
+from faststream.rabbit.subscriber import RabbitSubscriber
+
+if TYPE_CHECKING:
+    from aio_pika import RobustQueue
 
 __all__ = [
     "DLX",
@@ -25,6 +31,7 @@ __all__ = [
     "ConsumerQueue",
     "Queues",
     "RoutingKey",
+    "declare_queue",
     "declare_topology",
     "exchange_by_name",
     "opd_queue",
@@ -172,7 +179,7 @@ async def declare_topology(
     dlx = await broker.declare_exchange(DLX)
     events = await broker.declare_exchange(EVENTS)
     for consumer in Queues.all():
-        queue = await broker.declare_queue(consumer.queue(delivery_limit=delivery_limit))
+        queue = await declare_queue(broker, consumer.queue(delivery_limit=delivery_limit))
         await queue.bind(events, routing_key=consumer.routing_key.value)
         dlq = await broker.declare_queue(consumer.dead_letter_queue)
         await dlq.bind(dlx, routing_key=consumer.name)
@@ -180,3 +187,23 @@ async def declare_topology(
     for code in opd_codes:
         queue = await broker.declare_queue(opd_queue(code))
         await queue.bind(opd_exchange, routing_key=opd_routing_key(code))
+
+
+async def declare_queue(broker: RabbitBroker, queue: RabbitQueue) -> RobustQueue:
+    """Declare a queue; one this broker consumes, on its subscriber's channel.
+
+    FastStream remembers a declared queue with the channel it was declared on, and the
+    queue's subscriber later consumes on that channel. Declared on the default channel, a
+    subscriber would lose its `Channel(prefetch_count=...)` and take every ready message at
+    once (unbounded work in flight, and no sharing with a second instance).
+    """
+    channel = next(
+        (
+            sub.channel
+            for sub in broker.subscribers
+            if isinstance(sub, RabbitSubscriber) and sub.queue.name == queue.name
+        ),
+        None,
+    )
+    declarer: RabbitDeclarer = broker.config.declarer
+    return await declarer.declare_queue(queue, channel=channel)
