@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import weakref
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
@@ -40,7 +42,10 @@ __all__ = [
     "create_client",
     "ensure_indexes",
     "get_database",
+    "matches",
     "ping",
+    "scans_unless_id_filter",
+    "update_one_where",
 ]
 
 Document = dict[str, Any]
@@ -145,3 +150,57 @@ async def ping(db: Database) -> bool:
         log.warning("store ping failed: %s", type(exc).__name__)
         return False
     return True
+
+
+_SCANS: weakref.WeakKeyDictionary[MongoClient, bool] = weakref.WeakKeyDictionary()
+
+
+async def scans_unless_id_filter(db: Database) -> bool:
+    """Whether the store reads the whole collection for any filter but `{_id: value}`.
+
+    True for FerretDB v1 (SQLite): it pushes only an exact `_id` filter down to its index and
+    decodes every document of the collection for anything else (indexes included). Asked
+    once per client (`buildInfo` names FerretDB).
+    """
+    client = db.client
+    known = _SCANS.get(client)
+    if known is None:
+        info = await client.admin.command("buildInfo")
+        known = _SCANS[client] = "ferretdbVersion" in info
+    return known
+
+
+def matches(doc: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
+    """Whether a document satisfies a simple filter: `{field: value}`, `{field: None}` (null or
+    missing) and `{field: {"$in": [...]}}` on top-level fields."""
+    for field, condition in where.items():
+        value = doc.get(field)
+        if isinstance(condition, Mapping):
+            if set(condition) != {"$in"}:
+                raise ValueError(f"unsupported condition {condition!r}")
+            if value not in condition["$in"]:
+                return False
+        elif value != condition:
+            return False
+    return True
+
+
+async def update_one_where(
+    collection: Collection, *, doc_id: Any, where: Mapping[str, Any], update: Document
+) -> bool:
+    """Apply `update` to the document `doc_id` if it satisfies `where`; whether it did.
+
+    On MongoDB this is one conditional update, atomic. FerretDB v1 would scan the whole
+    collection for that filter, and its updates are not atomic anyway (it reads, changes and
+    writes back the document): there the document is read by `_id`, checked here, and
+    updated by `_id`. Either way the caller holds the document's lock (`shared.locks`).
+    """
+    if where and not await scans_unless_id_filter(collection.database):
+        result = await collection.update_one({"_id": doc_id, **where}, update)
+        return result.matched_count == 1
+    if where:
+        doc = await collection.find_one({"_id": doc_id}, dict.fromkeys(where, 1))
+        if doc is None or not matches(doc, where):
+            return False
+    result = await collection.update_one({"_id": doc_id}, update)
+    return result.matched_count == 1

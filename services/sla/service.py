@@ -92,7 +92,7 @@ class SlaService:
             follow_up = clock.stages.get(Stage.FOLLOW_UP)
             if follow_up is not None and follow_up.started_at >= event.assigned_at:
                 return  # this disposition (or a later one) was handled already
-            await self.store.cancel_timers(tracking_id=event.tracking_id, stages=[Stage.FOLLOW_UP])
+            await self._cancel_timers(clock, [Stage.FOLLOW_UP])
             if event.external:
                 return  # forwarded outside the pemda: no OPD follow-up clock
             due = self.calendar.due(event.assigned_at, self.policy.follow_up_days)
@@ -127,7 +127,7 @@ class SlaService:
             auto = clock.stages.get(Stage.AUTO_CLOSE)
             if auto is not None and auto.started_at >= event.responded_at:
                 return
-            await self.store.cancel_timers(tracking_id=event.tracking_id, stages=[Stage.AUTO_CLOSE])
+            await self._cancel_timers(clock, [Stage.AUTO_CLOSE])
             due = self.calendar.due(event.responded_at, self.policy.auto_close_days)
             await self._start(
                 event.tracking_id, Stage.AUTO_CLOSE, event.responded_at, due, opd=event.opd
@@ -211,7 +211,7 @@ class SlaService:
             opd=None,
             clock=current.model_copy(update={"met_at": at}),
         )
-        await self.store.cancel_timers(tracking_id=clock.tracking_id, stages=[stage])
+        await self._cancel_timers(clock, [stage])
 
     async def _cancel(self, clock: Clock, stages: list[Stage], at: datetime) -> None:
         for stage in stages:
@@ -223,13 +223,19 @@ class SlaService:
                     opd=None,
                     clock=current.model_copy(update={"cancelled_at": at}),
                 )
-        await self.store.cancel_timers(tracking_id=clock.tracking_id, stages=stages)
+        await self._cancel_timers(clock, stages)
+
+    async def _cancel_timers(self, clock: Clock, stages: list[Stage]) -> None:
+        # A stage's timers are added after the stage is saved: no stage, no timers to find.
+        started = [stage for stage in stages if stage in clock.stages]
+        if started:
+            await self.store.cancel_timers(tracking_id=clock.tracking_id, stages=started)
 
     async def _pause(self, clock: Clock, at: datetime) -> None:
         if clock.paused_at is not None:
             return
         await self.store.set_paused(tracking_id=clock.tracking_id, paused_at=at)
-        await self.store.cancel_timers(tracking_id=clock.tracking_id, stages=list(Stage))
+        await self._cancel_timers(clock, list(Stage))
 
     async def _resume(self, clock: Clock, at: datetime) -> None:
         if clock.paused_at is None:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts.types import Channel, RoutingMethod, Status
-from shared.mongo import Collection, Document
+from shared.mongo import Collection, Document, update_one_where
 
 __all__ = [
     "CaseDocument",
@@ -95,11 +95,11 @@ async def apply_case_change(
 
     The caller holds the case's lock (FerretDB v1 does not apply updates atomically).
     """
-    query: Document = {"_id": tracking_id}
+    where: Document = {}
     if expect_status is not None:
-        query["status"] = {"$in": [s.value for s in expect_status]}
+        where["status"] = {"$in": [s.value for s in expect_status]}
     if expect_unrouted:
-        query["routing"] = None
+        where["routing"] = None
     update: Document = {"$set": {**set_fields, "updated_at": datetime.now(UTC)}}
     push: Document = {}
     if history is not None:
@@ -108,5 +108,4 @@ async def apply_case_change(
         push["outbox"] = {"$each": list(outbox)}
     if push:
         update["$push"] = push
-    result = await collection.update_one(query, update)
-    return result.matched_count == 1
+    return await update_one_where(collection, doc_id=tracking_id, where=where, update=update)

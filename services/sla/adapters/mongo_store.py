@@ -2,7 +2,9 @@
 
 - `sla_clocks`: one document per case with its stages (written by this service only,
   under a per-case lock);
-- `sla_timers`: one document per future action, `_id` = case:stage:kind:instant;
+- `sla_timers`: one document per future action, `_id` = case:stage:kind:instant (on
+  FerretDB v1, which can find a case's timers only by scanning them all, the clock also
+  keeps their ids per stage, `timer_ids`);
 - `sla_fired`: one document per action taken, same `_id`, inserted once. A unique insert is
   atomic on MongoDB and FerretDB alike, so two replicas never fire one timer twice. The
   document carries the action's events (outbox).
@@ -14,12 +16,21 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.sla.plan import StagePlan
 from services.sla.ports import Clock, DueTimer, StageClock
 from shared.contracts.types import Stage, Status
-from shared.mongo import CASES, SLA_CLOCKS, SLA_FIRED, SLA_TIMERS, Database, Document
+from shared.mongo import (
+    CASES,
+    SLA_CLOCKS,
+    SLA_FIRED,
+    SLA_TIMERS,
+    Database,
+    Document,
+    scans_unless_id_filter,
+    update_one_where,
+)
 
 __all__ = ["MongoClockStore"]
 
@@ -28,6 +39,9 @@ _STATUS_OF_STAGE = {
     Stage.FOLLOW_UP: [Status.DIDISPOSISIKAN],
     Stage.COMPLETION: [Status.DITINDAKLANJUTI, Status.TUNDA],
 }
+
+
+_TIMER_IDS = "timer_ids"  # in a clock, on FerretDB: stage -> the ids of its timers
 
 
 def timer_id(tracking_id: str, stage: Stage, kind: str, fire_at: datetime) -> str:
@@ -39,6 +53,7 @@ class MongoClockStore:
     """The SLA service's collections."""
 
     def __init__(self, db: Database) -> None:
+        self._db = db
         self._clocks = db[SLA_CLOCKS]
         self._timers = db[SLA_TIMERS]
         self._fired = db[SLA_FIRED]
@@ -70,37 +85,67 @@ class MongoClockStore:
         A stage restarted with the same deadline (bukan wewenang and a new disposition on
         the same day) plans timers with the same `_id` as the ones its restart cancelled.
         """
-        for timer in plan.timers:
-            key = timer_id(tracking_id, plan.stage, timer.kind, timer.fire_at)
-            try:
-                await self._timers.insert_one(
-                    {
-                        "_id": key,
-                        "tracking_id": tracking_id,
-                        "stage": plan.stage.value,
-                        "kind": timer.kind.value,
-                        "fire_at": timer.fire_at,
-                        "due_at": plan.due_at,
-                        "opd": opd,
-                        "state": "pending",
-                    }
-                )
-            except DuplicateKeyError:
-                await self._timers.update_one(
-                    {"_id": key, "state": "cancelled"},
-                    {"$set": {"state": "pending", "due_at": plan.due_at, "opd": opd}},
-                )
+        docs = [
+            {
+                "_id": timer_id(tracking_id, plan.stage, timer.kind, timer.fire_at),
+                "tracking_id": tracking_id,
+                "stage": plan.stage.value,
+                "kind": timer.kind.value,
+                "fire_at": timer.fire_at,
+                "due_at": plan.due_at,
+                "opd": opd,
+                "state": "pending",
+            }
+            for timer in plan.timers
+        ]
+        if not docs:
+            return
+        try:
+            await self._timers.insert_many(docs)  # one round trip: usually all are new
+        except BulkWriteError:
+            for doc in docs:
+                await self._insert_or_revive(doc)
+        if await scans_unless_id_filter(self._db):
+            # FerretDB v1 finds a case's timers only by scanning them all: note their ids.
+            ids = {"$each": [doc["_id"] for doc in docs]}
+            await self._clocks.update_one(
+                {"_id": tracking_id},
+                {"$addToSet": {f"{_TIMER_IDS}.{plan.stage.value}": ids}},
+                upsert=True,
+            )
+
+    async def _insert_or_revive(self, doc: Document) -> None:
+        try:
+            await self._timers.insert_one(doc)
+        except DuplicateKeyError:
+            await update_one_where(
+                self._timers,
+                doc_id=doc["_id"],
+                where={"state": "cancelled"},
+                update={"$set": {"state": "pending", "due_at": doc["due_at"], "opd": doc["opd"]}},
+            )
 
     async def cancel_timers(self, *, tracking_id: str, stages: Sequence[Stage]) -> None:
         """Cancel the pending timers of these stages."""
-        await self._timers.update_many(
-            {
-                "tracking_id": tracking_id,
-                "state": "pending",
-                "stage": {"$in": [s.value for s in stages]},
-            },
-            {"$set": {"state": "cancelled"}},
-        )
+        if not await scans_unless_id_filter(self._db):
+            await self._timers.update_many(
+                {
+                    "tracking_id": tracking_id,
+                    "state": "pending",
+                    "stage": {"$in": [s.value for s in stages]},
+                },
+                {"$set": {"state": "cancelled"}},
+            )
+            return
+        doc = await self._clocks.find_one({"_id": tracking_id}, {_TIMER_IDS: 1})
+        noted: Document = (doc or {}).get(_TIMER_IDS) or {}
+        for key in (key for stage in stages for key in noted.get(stage.value, [])):
+            await update_one_where(
+                self._timers,
+                doc_id=key,
+                where={"state": "pending"},
+                update={"$set": {"state": "cancelled"}},
+            )
 
     async def due_timers(self, *, now: datetime, limit: int) -> list[DueTimer]:
         """Pending timers due by `now`, earliest first."""
