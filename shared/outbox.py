@@ -3,7 +3,7 @@
 A state change and its events are one atomic single-document update (`$push` onto the
 document's `outbox` array). The writer then publishes them at once (`flush`); if it crashes
 or the broker is away, the relay publishes whatever is still pending. Publishing twice is
-possible (crash after publish, before `$pull`), so every consumer is idempotent.
+possible (crash after publish, before `$pullAll`), so every consumer is idempotent.
 """
 
 from __future__ import annotations
@@ -70,15 +70,19 @@ class OutboxRelay:
             doc = await self._collection.find_one({"_id": doc_id}, {"outbox": 1})
             if doc is None:
                 return 0
-            sent = 0
-            for entry in doc.get("outbox") or []:
-                if entry.get("publisher") != self._publisher:
-                    continue
-                await self._publish(entry)
-                # The exact stored entry: FerretDB v1 ignores `$pull` with a condition.
-                await self._collection.update_one({"_id": doc_id}, {"$pull": {"outbox": entry}})
-                sent += 1
-            return sent
+            sent: list[Document] = []
+            try:
+                for entry in doc.get("outbox") or []:
+                    if entry.get("publisher") == self._publisher:
+                        await self._publish(entry)
+                        sent.append(entry)
+            finally:
+                if sent:  # one write for all; exact stored entries (FerretDB v1 has no `$pull`
+                    # with a condition). If it fails, they are published again: idempotent.
+                    await self._collection.update_one(
+                        {"_id": doc_id}, {"$pullAll": {"outbox": sent}}
+                    )
+            return len(sent)
 
     async def _publish(self, entry: Document) -> None:
         await self._broker.publish(
