@@ -7,7 +7,6 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.intake.intents import Intent, NewComplaint
 from services.intake.model import Submission, clean_text, normalise_email, normalise_phone
 from services.intake.service import IntakeService
 from services.intake.tracking import TRACKING_ID_PATTERN
@@ -134,24 +133,14 @@ def build_api(service: IntakeService, *, public_base_url: str, max_text_chars: i
                 ]
             )
         source_key = f"web:{idempotency_key or uuid.uuid4().hex}"
-        submission = body.to_submission(source_key=source_key)
-
-        async def interpret() -> Intent:
-            return NewComplaint(submission)
-
-        outcome = await svc.receive(
-            source_key=source_key,
-            channel=Channel.WEB,
-            payload=body.model_dump(),
-            interpret=interpret,
-        )
-        if outcome.tracking_id is None:
-            raise HTTPException(409, detail="Laporan yang sama sedang diproses")
-        if outcome.kind == "duplicate":
+        # Validated already, and stored whole: the complaint is its own raw record, unique on
+        # its source key (a repeated Idempotency-Key finds it), so no `inbound` item first.
+        result = await svc.submit(submission=body.to_submission(source_key=source_key))
+        if result.duplicate:
             response.status_code = 200
         return ComplaintAccepted(
-            tracking_id=outcome.tracking_id,
-            status_url=f"{public_base_url.rstrip('/')}/api/v1/complaints/{outcome.tracking_id}",
+            tracking_id=result.tracking_id,
+            status_url=f"{public_base_url.rstrip('/')}/api/v1/complaints/{result.tracking_id}",
         )
 
     @router.get("/complaints/{tracking_id}", response_model=PublicStatus)
