@@ -121,7 +121,7 @@ async def main() -> None:
     with contextlib.ExitStack() as stack:
         if not config.mongodb_base:
             url = stack.enter_context(private_ferretdb(config.private_store_port))
-            config = replace(config, mongodb_base=url)
+            config = replace(config, mongodb_base=url, private_store=True)
         try:
             await _phases(config, logs, out)
         except asyncio.CancelledError:
@@ -153,9 +153,7 @@ def _report(
         "steady_seconds": config.steady_seconds,
         "scaleout_complaints": config.scaleout_complaints,
         "mongodb_options": config.mongodb_options,
-        "store": "private"
-        if "127.0.0.1:" + str(config.private_store_port) in config.mongodb_base
-        else config.mongodb_base,
+        "store": "private" if config.private_store else config.mongodb_base,
         "services_dir": str(config.services_dir),
         "cores": os.cpu_count(),
         "seconds": round(elapsed),

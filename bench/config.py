@@ -24,6 +24,8 @@ MONGODB_OPTIONS (maxPoolSize=10)  URL options of the services' store URL; Ferret
                            deadlocks at about 100 updates in flight on one database, so
                            each client gets a pool limit (docs/reliability.md)
 SERVICES_DIR (the repo)    run the services from another tree
+STOREOPS (0)               1: run the services under bench/storeops.py and report, per
+                           service, the store commands per complaint (first cycle)
 BASELINE_DIR (unset)       also run every pipeline cycle and the scale-out on the services
                            of this tree (e.g. `git archive` of an older commit), interleaved
                            with SERVICES_DIR's, and report both side by side
@@ -80,6 +82,8 @@ class BenchConfig:
     skip: frozenset[str]
     services_dir: Path
     baseline_dir: Path | None
+    storeops: bool
+    private_store: bool = False  # set once the benchmark's own FerretDB runs
 
     @property
     def private_store_port(self) -> int:
@@ -122,6 +126,7 @@ class BenchConfig:
             skip=frozenset(skip),
             services_dir=Path(_str("SERVICES_DIR", str(REPO))).resolve(),
             baseline_dir=Path(baseline).resolve() if baseline else None,
+            storeops=_str("STOREOPS", "0") == "1",
         )
         for host_url in (config.amqp_base, config.rabbit_api, config.mongodb_base or "127.0.0.1"):
             if "127.0.0.1" not in host_url and "localhost" not in host_url:

@@ -74,6 +74,8 @@ class CycleResult:
     saturation: Saturation
     steady: Steady
     startup_s: float
+    logs: Path
+    complaints: int  # every complaint of the cycle (warm-up, saturation, steady, profiled)
     prefetch: dict[str, int] = field(default_factory=dict)
     profile: list[ProfileReport] = field(default_factory=list)
 
@@ -236,6 +238,13 @@ async def run_cycle(
                 batch=lambda n: saturation(services, db, config, n, seed=200 + index),
                 rate_hint=sat.per_s,
             )
+        profiled = reports[0].complaints if reports else 0
         return CycleResult(
-            saturation=sat, steady=std, startup_s=startup, prefetch=prefetch, profile=reports
+            saturation=sat,
+            steady=std,
+            startup_s=startup,
+            logs=logs,
+            complaints=config.warmup + sat.submitted + std.accepted + profiled,
+            prefetch=prefetch,
+            profile=reports,
         )

@@ -42,6 +42,7 @@ class ProfileReport:
     path: Path
     inclusive: list[tuple[str, float]] = field(default_factory=list)  # project functions
     self_by_module: list[tuple[str, float]] = field(default_factory=list)
+    complaints: int = 0  # in the profiled batch
 
 
 def _module(file: str) -> str:
@@ -154,4 +155,6 @@ async def profile_services(
         path = out / f"{name}.txt"
         if path.exists():
             reports.append(summarise(name, path))
+    for report in reports:
+        report.complaints = n
     return reports

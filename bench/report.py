@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -148,6 +149,7 @@ def table(f: Figures, profiles: list[ProfileReport], *, steady_rate: float) -> s
         for label, value, runs in rows
     ]
     lines += _details(f)
+    lines += _store_ops(f.cycles[0]) if f.cycles else []
     for report in profiles:
         lines += [
             "",
@@ -201,6 +203,25 @@ def _details(f: Figures) -> list[str]:
                 f"  scale-out k={k}: routed {s.routed}/{s.complaints}, per instance {s.shares}, "
                 f"CPU ms/complaint after /healthz {cpu}"
             )
+    return lines
+
+
+def _store_ops(cycle: CycleResult, top: int = 10) -> list[str]:
+    """Store commands per complaint of each service (LAPOR_BENCH_STOREOPS=1), first cycle."""
+    lines: list[str] = []
+    for path in sorted(cycle.logs.glob("*.storeops.json")):
+        ops: dict[str, dict[str, float]] = json.loads(path.read_text())
+        n = max(1, cycle.complaints)
+        total = sum(v["count"] for v in ops.values()) / n
+        millis = sum(v["ms"] for v in ops.values()) / n
+        service = path.name.split(".")[0]
+        lines += [
+            "",
+            f"store commands of {service}: {total:.1f} per complaint, {millis:.1f} ms waited "
+            f"per complaint ({cycle.complaints} complaints; command collection filter-fields)",
+        ]
+        for label, v in list(ops.items())[:top]:
+            lines.append(f"  {v['count'] / n:7.2f}/complaint {v['ms'] / n:8.2f} ms  {label}")
     return lines
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 from pymongo import AsyncMongoClient
 
-from bench.config import BenchConfig
+from bench.config import REPO, BenchConfig
 from shared.mongo import Database
 
 __all__ = [
@@ -127,9 +127,14 @@ class ServiceSet:
         name = name or service
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.logs / f"{name}.log"
+        command = [sys.executable, "-m", f"services.{service}"]
+        if self.config.storeops:  # count the store commands (see bench/storeops.py)
+            command = [sys.executable, str(REPO / "bench/storeops.py"), f"services.{service}"]
+            env["PYTHONPATH"] = str(self.tree)
+            env["LAPOR_BENCH_STOREOPS_OUT"] = str(self.logs / f"{name}.storeops.json")
         with log.open("ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}"],
+                command,
                 cwd=self.tree,
                 env=env,
                 stdout=out,
@@ -228,6 +233,10 @@ async def isolated(
             finally:
                 services.stop()
     finally:
-        with contextlib.suppress(Exception):
-            await client.drop_database(db_name)
+        if not config.private_store:  # a private store's data directory goes as a whole
+            # FerretDB v1 goes on with a killed client's operations; dropping the database
+            # under them can crash it (SIGBUS in SQLite's WAL): let them finish first.
+            await asyncio.sleep(5)
+            with contextlib.suppress(Exception):
+                await client.drop_database(db_name)
         await client.close()
