@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.ratelimit import RateLimiter
 
 __all__ = [
+    "ERROR_DESCRIPTIONS",
     "BodySizeLimit",
     "RateLimitByClient",
     "SecurityHeaders",
+    "document_errors",
     "install_error_handlers",
 ]
 
@@ -176,3 +179,67 @@ class RateLimitByClient:
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+# --- errors in the OpenAPI document ----------------------------------------------------------
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "Every error answer: a message in Bahasa Indonesia, and for 422 one "
+    "message per invalid field. Some errors add context (409: the case's current status).",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["detail"],
+}
+ERROR_DESCRIPTIONS = {
+    401: "Token tidak valid atau tidak ada",
+    403: "Tidak berwenang",
+    404: "Tidak ditemukan",
+    409: "Status laporan tidak mengizinkan tindakan ini",
+    413: "Isi permintaan terlalu besar",
+    422: "Data tidak valid",
+    429: "Terlalu banyak permintaan (lihat Retry-After)",
+    503: "Layanan sedang tidak tersedia (lihat Retry-After)",
+}
+
+
+def document_errors(app: FastAPI, errors: Mapping[str, Iterable[int]]) -> None:
+    """Publish the error answers as they are: `{"detail", "errors"?}` (the `Problem` schema).
+
+    `errors` maps "METHOD /path" (as in the OpenAPI document) to the error statuses that
+    operation can answer besides 422; FastAPI's own 422 schema (`{"detail": [...]}`), which
+    `install_error_handlers` replaces, is replaced in the document too.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = _PROBLEM_SCHEMA
+        for path, item in schema.get("paths", {}).items():
+            for method, operation in item.items():
+                responses = operation.setdefault("responses", {})
+                codes = {int(c) for c in responses if c == "422"}
+                codes |= set(errors.get(f"{method.upper()} {path}", ()))
+                for code in sorted(codes):
+                    responses[str(code)] = {
+                        "description": ERROR_DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": _PROBLEM_REF}},
+                    }
+        text = str(schema["paths"])
+        for name in ("HTTPValidationError", "ValidationError"):
+            if f"/{name}'" not in text:
+                schemas.pop(name, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -30,7 +30,13 @@ from services.intake.web.rendering import Pages
 from services.intake.web.routes import SITE_NAME
 from services.intake.web.statistik import build_stats_page
 from shared.directory import Directory, load_directory
-from shared.http import BodySizeLimit, RateLimitByClient, SecurityHeaders, install_error_handlers
+from shared.http import (
+    BodySizeLimit,
+    RateLimitByClient,
+    SecurityHeaders,
+    document_errors,
+    install_error_handlers,
+)
 from shared.locks import KeyedLock
 from shared.mongo import COMPLAINTS, FOLLOWUPS, INBOUND, RATINGS
 from shared.observability import configure_logging, new_registry
@@ -40,6 +46,16 @@ from shared.runtime import Runtime, mount_ops, service_lifespan
 from shared.store.stats import PeriodStats, read_period_stats
 
 __all__ = ["create_app"]
+
+
+# The error answers of each API operation besides 422 (published in its OpenAPI).
+INTAKE_API_ERRORS: dict[str, tuple[int, ...]] = {
+    "POST /api/v1/complaints": (413, 429, 503),
+    "GET /api/v1/complaints/{tracking_id}": (404, 503),
+    "GET /api/v1/stats": (503,),
+    "GET /sms/kannel": (401, 503),
+    "POST /sms/inbound": (401, 413, 503),
+}
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
@@ -96,6 +112,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         overrides={"/lapor": settings.max_photo_bytes + 512 * 1024},
     )
     install_error_handlers(app, unavailable=Unavailable)
+    document_errors(app, INTAKE_API_ERRORS)
     mount_ops(app, runtime)
     app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)
     app.include_router(

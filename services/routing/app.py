@@ -19,7 +19,7 @@ from services.routing.model import load_service_model
 from services.routing.service import SERVICE, RoutingService
 from services.routing.settings import RoutingSettings, dev_opd_token
 from shared.directory import Directory, load_directory
-from shared.http import SecurityHeaders, install_error_handlers
+from shared.http import SecurityHeaders, document_errors, install_error_handlers
 from shared.locks import KeyedLock
 from shared.mongo import CASES
 from shared.observability import configure_logging, new_registry
@@ -27,6 +27,19 @@ from shared.outbox import OutboxRelay
 from shared.runtime import Runtime, mount_ops, service_lifespan
 
 __all__ = ["create_app"]
+
+
+_ACTIONS = ("disposition", "reject", "responses", "resolve", "hold", "resume", "archive")
+# The error answers of each staff API operation besides 422 (published in its OpenAPI).
+STAFF_API_ERRORS: dict[str, tuple[int, ...]] = {
+    "GET /api/v1/verification": (401, 403, 503),
+    "GET /api/v1/opd/{code}/assignments": (401, 403, 503),
+    "GET /api/v1/cases/{tracking_id}": (401, 403, 404, 503),
+    **{
+        f"POST /api/v1/complaints/{{tracking_id}}/{action}": (401, 403, 404, 409, 503)
+        for action in _ACTIONS
+    },
+}
 
 
 def create_app(settings: RoutingSettings | None = None) -> FastAPI:
@@ -82,6 +95,7 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     app = FastAPI(title="Lapor routing", version="1", lifespan=lifespan)
     install_error_handlers(app, unavailable=PyMongoError)
     install_staff_error_handlers(app)
+    document_errors(app, STAFF_API_ERRORS)
     app.add_middleware(SecurityHeaders)
     mount_ops(app, runtime)
     app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)

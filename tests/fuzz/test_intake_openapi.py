@@ -109,13 +109,6 @@ def test_no_request_gets_a_server_error(
     fuzz()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: the OpenAPI spec documents 422 as FastAPI's HTTPValidationError "
-    '({"detail": [...]}) but install_error_handlers answers {"detail": str, "errors": '
-    "{field: message}}; 401, 404, 409, 413 and 503 are not documented at all",
-)
 def test_every_response_is_documented(intake: tuple[IntakeWorld, BaseSchema]) -> None:
     _, schema = intake
     cases = st.one_of(*(strategy(schema, label, GenerationMode.POSITIVE) for label in OPERATIONS))

@@ -11,19 +11,20 @@ from fastapi import FastAPI
 from pymongo.errors import PyMongoError
 
 from services.intake.api import build_api
+from services.intake.app import INTAKE_API_ERRORS
 from services.intake.mail.channel import EmailChannel
 from services.intake.metrics import IntakeMetrics
 from services.intake.ports import Unavailable
 from services.intake.service import IntakeService
 from services.intake.sms import SmsChannel, build_sms_api
 from services.routing.api import build_staff_api, install_staff_error_handlers
-from services.routing.app import staff_tokens
+from services.routing.app import STAFF_API_ERRORS, staff_tokens
 from services.routing.casework import CaseWork
 from services.routing.metrics import RoutingMetrics
 from services.routing.settings import RoutingSettings
 from shared.contracts.types import Channel, Stage, Status
 from shared.directory import Directory, load_directory
-from shared.http import BodySizeLimit, SecurityHeaders, install_error_handlers
+from shared.http import BodySizeLimit, SecurityHeaders, document_errors, install_error_handlers
 from shared.locks import KeyedLock
 from shared.observability import new_registry
 from shared.store.cases import CaseDocument, HistoryEntry
@@ -106,6 +107,7 @@ class IntakeWorld:
         self.app = FastAPI(title="Lapor intake (fakes)")
         self.app.add_middleware(BodySizeLimit, max_bytes=1024 * 1024)
         install_error_handlers(self.app, unavailable=Unavailable)
+        document_errors(self.app, INTAKE_API_ERRORS)
         self.app.include_router(
             build_api(self.service, public_base_url="http://t", max_text_chars=max_text_chars)
         )
@@ -179,6 +181,7 @@ class StaffWorld:
         self.app = FastAPI(title="Lapor routing (fakes)")
         install_error_handlers(self.app, unavailable=PyMongoError)
         install_staff_error_handlers(self.app)
+        document_errors(self.app, STAFF_API_ERRORS)
         self.app.add_middleware(SecurityHeaders)
         self.app.include_router(build_staff_api(work, staff_tokens(RoutingSettings(), directory)))
         self.client = httpx.AsyncClient(
