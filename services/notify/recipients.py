@@ -8,25 +8,11 @@ from zoneinfo import ZoneInfo
 
 from shared.contracts.types import Channel, Stage
 from shared.directory import Directory
+from shared.indonesian import DAYS, MONTHS
 from shared.store.complaints import ComplaintDocument
 
 __all__ = ["Recipient", "StaffContacts", "format_local", "reporter_of", "stage_label"]
 
-_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 _ZONES = {
     "Asia/Jakarta": "WIB",
     "Asia/Pontianak": "WIB",
@@ -66,7 +52,7 @@ def format_local(at: datetime, tz: ZoneInfo) -> str:
     local = at.astimezone(tz)
     zone = _ZONES.get(str(tz), local.strftime("%Z"))
     return (
-        f"{_DAYS[local.weekday()]}, {local.day} {_MONTHS[local.month - 1]} {local.year} "
+        f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} "
         f"pukul {local:%H.%M} {zone}"
     )
 

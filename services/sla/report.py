@@ -32,25 +32,12 @@ from pymongo.errors import PyMongoError
 
 from services.sla.settings import SlaSettings
 from shared.directory import Directory, load_directory
+from shared.indonesian import MONTHS, format_number, format_share
 from shared.mongo import Database, create_client, get_database
 from shared.store.stats import OldCase, OpdFigures, PeriodStats, oldest_open, read_period_stats
 
 __all__ = ["Report", "build_report", "main", "month_range", "rank_by_timeliness", "render_html"]
 
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 _STATUS = {
     "belum_terverifikasi": "Belum terverifikasi",
     "didisposisikan": "Didisposisikan",
@@ -64,7 +51,7 @@ _STATUS = {
 
 def month_name(month: date) -> str:
     """ "Maret 2026"."""
-    return f"{_MONTHS[month.month - 1]} {month.year}"
+    return f"{MONTHS[month.month - 1]} {month.year}"
 
 
 def month_range(month: date) -> tuple[date, date]:
@@ -161,7 +148,7 @@ def trend_chart(report: Report) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{_MONTHS[m.month - 1][:3]} {m.year % 100:02d}" for m, _ in report.trend]
+    labels = [f"{MONTHS[m.month - 1][:3]} {m.year % 100:02d}" for m, _ in report.trend]
     received = [s.total.received for _, s in report.trend]
     on_time = [
         (s.total.on_time_share * 100) if s.total.on_time_share is not None else float("nan")
@@ -187,7 +174,7 @@ def opd_trend_chart(report: Report, codes: Sequence[str]) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{_MONTHS[m.month - 1][:3]} {m.year % 100:02d}" for m, _ in report.trend]
+    labels = [f"{MONTHS[m.month - 1][:3]} {m.year % 100:02d}" for m, _ in report.trend]
     figure, axes = plt.subplots(figsize=(8, 3.6))
     for code in codes:
         values = []
@@ -221,15 +208,6 @@ def ranking_chart(ranked: Sequence[OpdFigures]) -> str:
 
 
 # --- HTML and PDF ------------------------------------------------------------------------
-def _number(value: float | None, decimals: int = 0) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def _share(value: float | None) -> str:
-    return "–" if value is None else f"{_number(value * 100, 1)}%"
 
 
 def render_html(report: Report) -> str:
@@ -241,11 +219,11 @@ def render_html(report: Report) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["angka"] = _number
-    env.filters["persen"] = _share
+    env.filters["angka"] = format_number
+    env.filters["persen"] = format_share
     env.filters["status"] = lambda value: _STATUS.get(value, value)
     env.filters["tanggal"] = lambda value: (
-        f"{value.astimezone(report.tz).day} {_MONTHS[value.astimezone(report.tz).month - 1]} "
+        f"{value.astimezone(report.tz).day} {MONTHS[value.astimezone(report.tz).month - 1]} "
         f"{value.astimezone(report.tz).year}"
     )
     ranked = rank_by_timeliness(report.stats.by_opd)

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.intake.stats import PeriodError, StatsService
-from services.intake.web.statistik import format_number, format_share
 from services.sla.stats import Change, StatsRecorder
 from services.sla.workcalendar import WorkingDayCalendar
 from shared.contracts.events import (
@@ -23,6 +22,7 @@ from shared.contracts.events import (
 )
 from shared.contracts.types import Channel, RoutingMethod, Stage, Status
 from shared.directory import load_directory
+from shared.indonesian import format_number, format_share
 from shared.store.stats import CaseFacts, PeriodStats, fold, median_of
 
 WIB = ZoneInfo("Asia/Jakarta")

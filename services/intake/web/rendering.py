@@ -12,23 +12,10 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse, Response
 
+from shared.indonesian import DAYS, MONTHS
+
 __all__ = ["SECURITY_HEADERS", "Pages", "StaticAssets", "format_date", "format_datetime"]
 
-_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 _MEDIA_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
 
@@ -55,7 +42,7 @@ def format_datetime(value: datetime, tz: ZoneInfo) -> str:
 
 def format_date(value: datetime) -> str:
     """ "Rabu, 25 Maret 2026"."""
-    return f"{_DAYS[value.weekday()]}, {value.day} {_MONTHS[value.month - 1]} {value.year}"
+    return f"{DAYS[value.weekday()]}, {value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def _zone_name(value: datetime) -> str:

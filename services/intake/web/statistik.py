@@ -9,24 +9,12 @@ from starlette.responses import HTMLResponse
 
 from services.intake.stats import PeriodError, StatsService
 from services.intake.web.rendering import Pages
+from shared.indonesian import format_number, format_share
 from shared.store.stats import Figures, OpdFigures
 
 __all__ = ["build_stats_page", "format_number", "format_share"]
 
 _CACHE = "public, max-age=60"
-
-
-def format_number(value: float | None, decimals: int = 0) -> str:
-    """Indonesian notation: 1.234 and 2,5; a dash for no value."""
-    if value is None:
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-
-
-def format_share(value: float | None) -> str:
-    """A 0-1 share as "85,7%"; a dash when there is nothing to divide."""
-    return "–" if value is None else f"{format_number(value * 100, 1)}%"
 
 
 def _active(row: OpdFigures) -> bool:

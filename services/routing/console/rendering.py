@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, Response
 
 from shared.contracts.types import Channel, Stage
 from shared.directory import Directory
+from shared.indonesian import DAYS, MONTHS_SHORT
 
 __all__ = ["SECURITY_HEADERS", "Pages", "StaticFiles", "format_datetime"]
 
@@ -32,8 +33,6 @@ SECURITY_HEADERS = {
 }
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
-_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 _MEDIA_TYPES = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
 
 CHANNEL_LABELS = {Channel.WEB: "Situs web", Channel.SMS: "SMS", Channel.EMAIL: "Email"}
@@ -61,7 +60,7 @@ ACTION_LABELS = {
 def format_datetime(value: datetime, tz: ZoneInfo) -> str:
     """ "Senin, 30 Nov 2026 09.00 WIB" in the deployment's time zone."""
     local = value.astimezone(tz)
-    date = f"{_DAYS[local.weekday()]}, {local.day} {_MONTHS[local.month - 1]} {local.year}"
+    date = f"{DAYS[local.weekday()]}, {local.day} {MONTHS_SHORT[local.month - 1]} {local.year}"
     return f"{date} {local:%H.%M} {_zone(local)}"
 
 
