@@ -52,8 +52,13 @@ install_apt() {
 install_apt "${APT_PACKAGES[@]}"
 
 # --- FerretDB ----------------------------------------------------------------------------
-ferretdb_ok() {  # $1 = binary; true if it runs and reports the expected version
+# Our build of FerretDB carries one patch (see build_ferretdb); the stamp beside the binary
+# names it, so a machine with an older build rebuilds.
+FERRETDB_PATCHES="sqlite-id-index-v1"
+
+ferretdb_ok() {  # $1 = binary; true if it runs, reports the expected version, has our patch
     [ -x "$1" ] || return 1
+    [ "$(cat "$1.patches" 2>/dev/null)" = "$FERRETDB_PATCHES" ] || return 1
     local out
     out="$("$1" --version 2>/dev/null)" || return 1
     grep -qx "version: $FERRETDB_VERSION" <<<"$out"
@@ -64,6 +69,12 @@ build_ferretdb() {
     # panics at start ("Invalid build/version/version.txt file content"): the module zip
     # lacks the generated build/version/version.txt. So build from a copy of the module
     # source with that file written.
+    #
+    # One patch: the SQLite backend looks documents up by `_ferretdb_sjson->'$._id'` while
+    # its unique _id index is on `_ferretdb_sjson->"_id"`; SQLite matches index expressions
+    # literally, so every lookup, update and delete by _id scanned and JSON-parsed the whole
+    # table (measured: 2.1 s per find_one on 600 documents of 60 KB; 0.1 s patched, the
+    # index used). The patch makes the lookup expression the index's.
     if ! command -v go >/dev/null 2>&1; then
         [ -x /usr/local/go/bin/go ] && export PATH="/usr/local/go/bin:$PATH"
     fi
@@ -81,26 +92,28 @@ build_ferretdb() {
             cp -r "$src" "$tmp/src"
             chmod -R u+w "$tmp/src"
             echo "$FERRETDB_VERSION" >"$tmp/src/build/version/version.txt"
+            local meta="$tmp/src/internal/backends/sqlite/metadata/metadata.go"
+            sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \`->\"_id\"\`|" "$meta"
+            grep -qF 'IDColumn = DefaultColumn + `->"_id"`' "$meta" \
+                || die "ferretdb: the _id index patch no longer applies to $FERRETDB_VERSION"
             mkdir -p "$(dirname "$FERRETDB_BIN")"
             if (cd "$tmp/src" && GOTOOLCHAIN="${toolchain:-$(go env GOTOOLCHAIN)}" \
                     GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
                     go build -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) \
+                && echo "$FERRETDB_PATCHES" >"$FERRETDB_BIN.tmp.patches" \
                 && ferretdb_ok "$FERRETDB_BIN.tmp"; then
                 mv -f "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+                mv -f "$FERRETDB_BIN.tmp.patches" "$FERRETDB_BIN.patches"
                 return 0
             fi
         fi
-        rm -f "$FERRETDB_BIN.tmp"
+        rm -f "$FERRETDB_BIN.tmp" "$FERRETDB_BIN.tmp.patches"
     done
     die "could not build FerretDB $FERRETDB_VERSION"
 }
 
 if ferretdb_ok "$FERRETDB_BIN"; then
     say "ferretdb: $FERRETDB_BIN is $FERRETDB_VERSION"
-elif ferretdb_ok "${HOME:-/root}/go/bin/ferretdb"; then
-    say "ferretdb: copying ${HOME:-/root}/go/bin/ferretdb ($FERRETDB_VERSION)"
-    mkdir -p "$(dirname "$FERRETDB_BIN")"
-    cp -f "${HOME:-/root}/go/bin/ferretdb" "$FERRETDB_BIN"
 else
     start=$SECONDS
     build_ferretdb
