@@ -46,10 +46,11 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         if settings.sms_enabled
         else None
     )
+    mailer = SmtpMailer(settings)
     service = NotifyService(
         cases=MongoCaseReader(runtime.db),
         log=MongoNotificationLog(runtime.db),
-        mailer=SmtpMailer(settings),
+        mailer=mailer,
         sms=sms,
         templates=Templates(settings.notify_templates_dir or default_templates_dir()),
         identity=MailIdentity(
@@ -95,6 +96,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with service_lifespan(runtime):
             yield
+        await mailer.close()
         if sms is not None:
             await sms.close()
 
