@@ -11,8 +11,8 @@ import asyncio
 import logging
 import random
 import weakref
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
@@ -44,6 +44,7 @@ __all__ = [
     "get_database",
     "matches",
     "ping",
+    "retry_if_busy",
     "scans_unless_id_filter",
     "update_one_where",
 ]
@@ -204,3 +205,30 @@ async def update_one_where(
             return False
     result = await collection.update_one({"_id": doc_id}, update)
     return result.matched_count == 1
+
+
+T = TypeVar("T")
+_BUSY_ATTEMPTS = 6
+
+
+def _busy(exc: OperationFailure) -> bool:
+    """FerretDB v1 (SQLite) refusing a write because another one holds the database."""
+    return "SQLITE_BUSY" in str(exc)
+
+
+async def retry_if_busy(operation: Callable[[], Awaitable[T]]) -> T:
+    """Run a store write, again after a moment while FerretDB v1 answers SQLITE_BUSY.
+
+    Under concurrent writes FerretDB's SQLite backend can refuse one at once with "database
+    is locked" instead of waiting for the lock; nothing was written. Writes that record an
+    effect outside the store (a mail handed over) retry here rather than fail the handler,
+    which would redo the effect.
+    """
+    for attempt in range(1, _BUSY_ATTEMPTS + 1):
+        try:
+            return await operation()
+        except OperationFailure as exc:
+            if not _busy(exc) or attempt == _BUSY_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.02 * 2**attempt * (0.5 + random.random()))
+    raise AssertionError("unreachable")

@@ -8,7 +8,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.notify.ports import Claim
 from shared.locks import KeyedLock
-from shared.mongo import CASES, COMPLAINTS, NOTIFICATIONS, Database, Document
+from shared.mongo import CASES, COMPLAINTS, NOTIFICATIONS, Database, Document, retry_if_busy
 from shared.store.cases import CaseDocument, load_case
 from shared.store.complaints import ComplaintDocument, load_complaint
 
@@ -46,7 +46,7 @@ class MongoNotificationLog:
         """Insert the pending record (atomic), or report what an earlier attempt achieved."""
         now = datetime.now(UTC)
         try:
-            await self._collection.insert_one(
+            await self._insert(
                 {
                     "_id": notification_id,
                     "key": key,
@@ -132,8 +132,13 @@ class MongoNotificationLog:
                 },
             )
 
+    async def _insert(self, doc: Document) -> None:
+        await retry_if_busy(lambda: self._collection.insert_one(doc))
+
     async def _update(self, notification_id: str, update: Document) -> bool:
-        result = await self._collection.update_one({"_id": notification_id}, update)
+        result = await retry_if_busy(
+            lambda: self._collection.update_one({"_id": notification_id}, update)
+        )
         return result.matched_count == 1
 
 
