@@ -18,7 +18,7 @@ from faststream.rabbit import RabbitBroker, RabbitExchange
 from shared.contracts.events import Event
 from shared.locks import KeyedLock
 from shared.messaging.topology import exchange_by_name
-from shared.mongo import Collection, Document
+from shared.mongo import Collection, Document, retry_if_busy, scans_unless_id_filter
 
 __all__ = ["OutboxRelay", "outbox_entry"]
 
@@ -53,19 +53,29 @@ class OutboxRelay:
         lock: KeyedLock,
         interval: float = 2.0,
         grace: float = 5.0,
+        idle_factor: float = 15.0,
     ) -> None:
         self._collection = collection
         self._broker = broker
         self._publisher = publisher
         self._lock = lock
         self._interval = interval
+        self._idle_interval = interval * idle_factor
         self._grace = timedelta(seconds=grace)
+        self._left_behind = asyncio.Event()  # a flush here failed: entries wait for the relay
 
     async def flush(self, doc_id: Any) -> int:
         """Publish this document's pending entries in order; returns how many went out.
 
         Holds the document's lock: the caller must not hold it already.
         """
+        try:
+            return await self._flush(doc_id)
+        except BaseException:
+            self._left_behind.set()
+            raise
+
+    async def _flush(self, doc_id: Any) -> int:
         async with self._lock.hold(str(doc_id)):
             doc = await self._collection.find_one({"_id": doc_id}, {"outbox": 1})
             if doc is None:
@@ -79,8 +89,10 @@ class OutboxRelay:
             finally:
                 if sent:  # one write for all; exact stored entries (FerretDB v1 has no `$pull`
                     # with a condition). If it fails, they are published again: idempotent.
-                    await self._collection.update_one(
-                        {"_id": doc_id}, {"$pullAll": {"outbox": sent}}
+                    await retry_if_busy(
+                        lambda: self._collection.update_one(
+                            {"_id": doc_id}, {"$pullAll": {"outbox": sent}}
+                        )
                     )
             return len(sent)
 
@@ -111,14 +123,32 @@ class OutboxRelay:
         return total
 
     async def run(self) -> None:
-        """Relay forever (until cancelled), surviving store and broker outages."""
+        """Relay forever (until cancelled), surviving store and broker outages.
+
+        A pass runs every `interval` while there is something to relay or a pass fails. On a
+        store where the relay's query reads the whole collection (FerretDB v1, one replica
+        per service), a pass that found nothing is followed by a longer wait: there, only a
+        flush of this process can leave entries behind (a crashed one is relayed by the
+        first pass after the restart), and a failed flush wakes the relay at once.
+        """
         while True:
+            wait = self._interval
+            self._left_behind.clear()
             try:
                 relayed = await self.relay_pending()
                 if relayed:
                     log.info("outbox relayed %d pending message(s)", relayed)
+                elif await scans_unless_id_filter(self._collection.database):
+                    wait = self._idle_interval
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("outbox relay pass failed: %s: %s", type(exc).__name__, exc)
-            await asyncio.sleep(self._interval)
+            await self._sleep(wait)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._left_behind.wait(), seconds)
+        except TimeoutError:
+            return
+        await asyncio.sleep(self._grace.total_seconds())  # entries younger are skipped
