@@ -23,7 +23,7 @@ from shared.contracts.events import (
 from shared.contracts.types import Channel, RoutingMethod, Stage, Status
 from shared.directory import load_directory
 from shared.indonesian import format_number, format_share
-from shared.store.stats import CaseFacts, PeriodStats, fold, median_of
+from shared.store.stats import CaseFacts, PeriodStats, fold, median_of, pack_cell, unpack_cell
 
 WIB = ZoneInfo("Asia/Jakarta")
 TID = "LPR-260302-UNIT1"
@@ -277,3 +277,26 @@ def test_indonesian_number_formats() -> None:
     assert format_number(None) == "–"
     assert format_share(0.8571) == "85,7%"
     assert format_share(None) == "–"
+
+
+def test_a_cell_packs_and_unpacks() -> None:
+    cell = _cell(
+        opd="DPUPR",
+        kecamatan="Singkep\x1fBarat",
+        rating=4,
+        days=1.25,
+        assigned=["DPUPR", "DINKES"],
+        passed_back_by=["DINKES"],
+        followed_up=1,
+        passed_back=1,
+    )
+    back = unpack_cell(pack_cell(cell))
+    assert back["kecamatan"] == "Singkep Barat"  # the separator never survives in a value
+    assert back["assigned"] == ["DINKES", "DPUPR"] and back["passed_back_by"] == ["DINKES"]
+    assert (back["opd"], back["rating"], back["days"], back["followed_up"]) == ("DPUPR", 4, 1.25, 1)
+    assert back["open"] == 1 and back["resolved"] == 0
+    empty = unpack_cell(pack_cell(_cell()))
+    assert (empty["opd"], empty["days"], empty["assigned"]) == (None, None, [])
+    for bad in ("", "2\x1fa", "1" + "\x1f" * 8 + "01"):
+        with pytest.raises(ValueError):
+            unpack_cell(bad)

@@ -62,6 +62,6 @@ class MongoFactsStore:
             day = day_key(after.received_at, self._tz)
             async with self._locks.hold(f"day:{day}"):
                 await self._days.update_one(
-                    {"_id": day}, {"$set": {f"cases.{tid}": after.cell()}}, upsert=True
+                    {"_id": day}, {"$set": {f"cases.{tid}": after.packed_cell()}}, upsert=True
                 )
         await self._facts.replace_one({"_id": tid}, after.to_mongo(), upsert=True)
