@@ -20,6 +20,9 @@ APT_PACKAGES+=(prometheus prometheus-alertmanager)
 # Debian's Chromium, driven by Playwright (from PyPI) in the browser tests; never
 # `playwright install` (no downloads at run time).
 APT_PACKAGES+=(chromium)
+# PostgreSQL: the backend of the chaos tier's FerretDB (tests/chaos creates, starts and
+# removes a cluster of its own; nothing runs from the package's own cluster).
+APT_PACKAGES+=(postgresql)
 
 say() { printf 'install: %s\n' "$*"; }
 die() { printf 'install: ERROR: %s\n' "$*" >&2; exit 1; }

@@ -1,13 +1,17 @@
-"""Private, killable infrastructure for the chaos tier: a RabbitMQ node, a FerretDB and an
-SMTP sink of the test's own, so restarting them disturbs nothing else on the machine."""
+"""Private, killable infrastructure for the chaos tier: a RabbitMQ node, a FerretDB on a
+PostgreSQL cluster, an SMTP sink and a Kannel of the test's own, so restarting them
+disturbs nothing else on the machine."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -16,9 +20,10 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiosmtpd.controller import Controller
 
-from tests.e2e.harness import REPO
+from tests.e2e.harness import REPO, KannelStack
 
 
 def _wait_port(port: int, timeout: float, what: str) -> None:
@@ -38,12 +43,14 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
+def _stop(
+    process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeout: float = 60
+) -> None:
     if process is None or process.poll() is not None:
         return
     process.send_signal(sig)
     try:
-        process.wait(timeout=60)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
@@ -110,29 +117,133 @@ class PrivateRabbit:
             time.sleep(0.2)
 
 
+def _postgres_bin() -> Path:
+    """The bin directory of the newest PostgreSQL from Debian's packages."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
+    )
+    if not found:
+        raise AssertionError("no PostgreSQL under /usr/lib/postgresql: run scripts/install.sh")
+    return found[-1].parent
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own, FerretDB's backend: initdb in a temporary
+    directory, on its own port. PostgreSQL refuses to run as root; then the cluster belongs
+    to the `postgres` user of Debian's package (and lives outside pytest's root-only tmp)."""
+
+    port: int = 5532
+    root: Path | None = None
+
+    @property
+    def url(self) -> str:
+        # FerretDB's pool: 100 connections (see PrivateFerret for why that matters).
+        return f"postgres://lapor@127.0.0.1:{self.port}/postgres?pool_max_conns=100"
+
+    def _run(self, *args: str) -> None:
+        command = [str(_postgres_bin() / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, cwd="/", timeout=120)
+
+    def start(self) -> None:
+        if _port_open(self.port):
+            raise AssertionError(
+                f"port {self.port} is taken: a stray PostgreSQL from a killed run? "
+                "(pg_ctl -D /tmp/lapor-chaos-pg-*/data stop, as user postgres)"
+            )
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="lapor-chaos-pg-"))
+            if os.geteuid() == 0:
+                shutil.chown(self.root, "postgres", "postgres")
+            self._run(
+                "initdb",
+                "-D",
+                f"{self.root}/data",
+                "-U",
+                "lapor",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            )
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=150"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            f"{self.root}/data",
+            "-l",
+            f"{self.root}/postgres.log",
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+
+    def stop(self) -> None:
+        """A fast shutdown: open transactions are rolled back, committed ones are kept."""
+        if self.root is not None and (self.root / "data/postmaster.pid").exists():
+            self._run("pg_ctl", "-D", f"{self.root}/data", "-m", "fast", "-w", "-t", "60", "stop")
+
+    def remove(self) -> None:
+        """Stop the cluster and delete it."""
+        try:
+            self.stop()
+        finally:
+            if self.root is not None:
+                shutil.rmtree(self.root, ignore_errors=True)
+                self.root = None
+
+
 @dataclass
 class PrivateFerret:
-    """A FerretDB (SQLite) on its own port and data directory."""
+    """A FerretDB on its own port, on the PostgreSQL backend.
+
+    Not on SQLite, the local stack's backend: with a few hundred complaints and four services
+    writing, its write-ahead log never gets checkpointed back (some read is always open), so
+    it grows to hundreds of MB and the store slows down until it answers nothing in time;
+    and at FerretDB's default `synchronous=FULL` it manages about 75 updates a second here.
+    PostgreSQL takes the same load with default durability (about 340 updates a second).
+
+    Its clients must keep fewer than 100 operations in flight together. On either backend,
+    an update holds one pooled connection (the cursor that read the document) while it
+    waits for a second (the write transaction): with as many updates in flight as the pool
+    has connections, every connection is held by a reader waiting for a writer, and the
+    pool deadlocks for good (a client disconnecting does not cancel its operations; only a
+    restart frees it). PyMongo's default of 100 connections per client lets each service
+    alone get there after an outage, so every client of this store gets `maxPoolSize`
+    (four services, a killed one's leftovers and the test: 60 at most; the pool has 100).
+    """
 
     root: Path
+    postgresql_url: str
     port: int = 27117
+    max_pool_size: int = 10
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"mongodb://127.0.0.1:{self.port}"
+        return f"mongodb://127.0.0.1:{self.port}/?maxPoolSize={self.max_pool_size}"
+
+    def database_url(self, name: str) -> str:
+        """The URL of one database, for a service's `LAPOR_MONGODB_URL`."""
+        return f"mongodb://127.0.0.1:{self.port}/{name}?maxPoolSize={self.max_pool_size}"
 
     def start(self) -> None:
         if _port_open(self.port):
             raise AssertionError(f"port {self.port} is taken: a stray FerretDB from a killed run?")
-        (self.root / "data").mkdir(parents=True, exist_ok=True)
         (self.root / "state").mkdir(parents=True, exist_ok=True)
         log = (self.root / "ferretdb.log").open("ab")
         self.process = subprocess.Popen(
             [
                 str(REPO / "var/bin/ferretdb"),
-                "--handler=sqlite",
-                f"--sqlite-url=file:{self.root / 'data'}/",
+                "--handler=postgresql",
+                f"--postgresql-url={self.postgresql_url}",
                 f"--listen-addr=127.0.0.1:{self.port}",
                 f"--debug-addr=127.0.0.1:{self.port + 1000}",
                 f"--state-dir={self.root / 'state'}",
@@ -144,14 +255,73 @@ class PrivateFerret:
         )
         _wait_port(self.port, 30, "ferretdb")
 
+    def pool_state(self) -> str:
+        """How many operations wait for one of FerretDB's backend connections (goroutines)."""
+        url = f"http://127.0.0.1:{self.port + 1000}/debug/pprof/goroutine?debug=1"
+        try:
+            dump = httpx.get(url, timeout=5).text
+        except httpx.HTTPError as exc:
+            return f"FerretDB's debug endpoint did not answer ({type(exc).__name__})"
+        waiting = sum(
+            int(block.split(" @", 1)[0])
+            for block in re.split(r"\n(?=\d+ @ )", dump)
+            if block[:1].isdigit() and "pgxpool.(*Pool).Acquire" in block
+        )
+        return (
+            f"FerretDB: {waiting} operations waiting for a PostgreSQL connection (with 100 "
+            "updates in flight its pool is deadlocked)"
+        )
+
     def kill(self) -> None:
         _stop(self.process, signal.SIGKILL)
         self.process = None
 
     def stop(self) -> None:
-        """A clean shutdown (SQLite checkpoints its log)."""
+        """A clean shutdown."""
         _stop(self.process, signal.SIGTERM)
         self.process = None
+
+
+def _program(process: subprocess.Popen[bytes]) -> str:
+    args = process.args
+    return Path(str(args[0] if isinstance(args, list) else args)).name
+
+
+@dataclass
+class DurableKannel(KannelStack):
+    """The private Kannel, set up as a production gateway must be for Lapor's promise.
+
+    bearerbox keeps the messages it accepted in a store file, so a restart does not drop
+    them (the sandbox's configuration has none), and smsbox retries delivery-report calls
+    that fail (notify down, or its store), since notify decides whether an SMS that was cut
+    off mid-send went out by its delivery report.
+    """
+
+    def _config(self) -> Path:
+        path = super()._config()
+        text = path.read_text()
+        text = text.replace(
+            "dlr-storage = internal\n",
+            "dlr-storage = internal\n"
+            f'store-type = file\nstore-location = "{self.root / "bearerbox.store"}"\n',
+            1,
+        )
+        text = text.replace(
+            "group = smsbox\n", "group = smsbox\nhttp-request-retry = 60\nhttp-queue-delay = 1\n", 1
+        )
+        assert "store-type" in text and "http-request-retry" in text, "kannel.conf changed shape"
+        path.write_text(text)
+        return path
+
+    def stop(self) -> None:
+        """smsbox first (it takes no more messages), then bearerbox (what it has not sent
+        stays in its store), the fake SMSC last: bearerbox counts a message written to the
+        fake SMSC as delivered, so one that is going away would lose it."""
+        rank = {"smsbox": 0, "bearerbox": 1}
+        running = [process for process in self.processes if process.poll() is None]
+        running.sort(key=lambda process: rank.get(_program(process), 2))
+        for process in running:
+            _stop(process, signal.SIGTERM, timeout=15)
 
 
 class _Sink:
