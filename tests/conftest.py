@@ -97,16 +97,3 @@ async def take_one(amqp_url: str, queue: str, wait_seconds: float = 10) -> bytes
                 return message.body
             await asyncio.sleep(0.1)
     return None
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The chaos tier runs only when asked (`make chaos`, or LAPOR_CHAOS=1)."""
-    if os.environ.get("LAPOR_CHAOS") == "1":
-        return
-    skip = pytest.mark.skip(
-        reason="chaos tier: run with `make chaos` (FerretDB v1 can lock up after operations "
-        "are cancelled mid-transaction; see docs/reliability.md)"
-    )
-    for item in items:
-        if "chaos" in item.keywords:
-            item.add_marker(skip)
