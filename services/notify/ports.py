@@ -14,6 +14,7 @@ __all__ = [
     "CaseReader",
     "Claim",
     "DeliveryFailed",
+    "DeliveryUncertain",
     "Mailer",
     "NotificationLog",
     "NotifyError",
@@ -27,6 +28,10 @@ class NotifyError(Exception):
 
 class DeliveryFailed(NotifyError):
     """A gateway (SMTP, SMS) refused or could not be reached: try again later."""
+
+
+class DeliveryUncertain(DeliveryFailed):
+    """The request reached the gateway but its answer did not come back: it may have sent."""
 
 
 class Claim(StrEnum):

@@ -23,6 +23,7 @@ from services.notify.ports import (
     CaseReader,
     Claim,
     DeliveryFailed,
+    DeliveryUncertain,
     Mailer,
     NotificationLog,
     NotifyError,
@@ -277,6 +278,14 @@ class NotifyService:
             message_id = await self._send(
                 kind, to, tracking_id, ctx, key, notification_id, thread=thread
             )
+        except DeliveryUncertain as exc:
+            # Left pending, like a send cut off by a crash: the next attempt waits for the
+            # gateway's delivery report before it sends again.
+            log.warning(
+                "notification may have gone out, waiting for its delivery report",
+                extra={"tracking_id": tracking_id, "kind": kind, "error": str(exc)},
+            )
+            return 1
         except DeliveryFailed as exc:
             self.metrics.sent.labels(channel=to.channel, result="failed").inc()
             await self.log.mark_failed(notification_id=notification_id, error=str(exc))

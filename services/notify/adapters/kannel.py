@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import httpx
 
-from services.notify.ports import DeliveryFailed
+from services.notify.ports import DeliveryFailed, DeliveryUncertain
 from services.notify.smstext import SmsText
 
 __all__ = ["KannelGateway"]
 
 _DLR_ALL = 31  # delivered, undelivered, buffered, SMSC accepted, SMSC rejected
+# The request never reached the gateway whole, so it cannot have acted on it.
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+)
 
 
 class KannelGateway:
@@ -37,6 +45,10 @@ class KannelGateway:
         }
         try:
             response = await self._client.get(self._url, params=params)
+        except _NOT_SENT as exc:
+            raise DeliveryFailed(f"sms gateway: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:  # sent, but no answer: it may have gone out
+            raise DeliveryUncertain(f"sms gateway: {type(exc).__name__}") from exc
         except httpx.HTTPError as exc:
             raise DeliveryFailed(f"sms gateway: {type(exc).__name__}") from exc
         if response.status_code >= 300:
