@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := $(PY) -m pytest
 
-.PHONY: up down status test lint unit integration e2e chaos bench install infra-up
+.PHONY: up down status test lint unit integration e2e chaos bench bench-transparency install infra-up
 
 install:
 	@bash scripts/install.sh
@@ -59,3 +59,7 @@ test: infra-up
 
 bench: infra-up
 	$(PY) -m bench
+
+# The transparency figures with a million complaints (issue 11; docs/transparency.md).
+bench-transparency: infra-up
+	$(PY) -m bench.transparency
