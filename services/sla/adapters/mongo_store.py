@@ -3,8 +3,8 @@
 - `sla_clocks`: one document per case with its stages (written by this service only,
   under a per-case lock);
 - `sla_timers`: one document per future action, `_id` = case:stage:kind:instant (on
-  FerretDB v1, which can find a case's timers only by scanning them all, the clock also
-  keeps their ids per stage, `timer_ids`);
+  FerretDB v1 a stopped stage's timers are cancelled by the scanner when due, see
+  `cancel_timers`);
 - `sla_fired`: one document per action taken, same `_id`, inserted once. A unique insert is
   atomic on MongoDB and FerretDB alike, so two replicas never fire one timer twice. The
   document carries the action's events (outbox).
@@ -39,9 +39,6 @@ _STATUS_OF_STAGE = {
     Stage.FOLLOW_UP: [Status.DIDISPOSISIKAN],
     Stage.COMPLETION: [Status.DITINDAKLANJUTI, Status.TUNDA],
 }
-
-
-_TIMER_IDS = "timer_ids"  # in a clock, on FerretDB: stage -> the ids of its timers
 
 
 def timer_id(tracking_id: str, stage: Stage, kind: str, fire_at: datetime) -> str:
@@ -105,14 +102,6 @@ class MongoClockStore:
         except BulkWriteError:
             for doc in docs:
                 await self._insert_or_revive(doc)
-        if await scans_unless_id_filter(self._db):
-            # FerretDB v1 finds a case's timers only by scanning them all: note their ids.
-            ids = {"$each": [doc["_id"] for doc in docs]}
-            await self._clocks.update_one(
-                {"_id": tracking_id},
-                {"$addToSet": {f"{_TIMER_IDS}.{plan.stage.value}": ids}},
-                upsert=True,
-            )
 
     async def _insert_or_revive(self, doc: Document) -> None:
         try:
@@ -126,26 +115,23 @@ class MongoClockStore:
             )
 
     async def cancel_timers(self, *, tracking_id: str, stages: Sequence[Stage]) -> None:
-        """Cancel the pending timers of these stages."""
-        if not await scans_unless_id_filter(self._db):
-            await self._timers.update_many(
-                {
-                    "tracking_id": tracking_id,
-                    "state": "pending",
-                    "stage": {"$in": [s.value for s in stages]},
-                },
-                {"$set": {"state": "cancelled"}},
-            )
+        """Cancel the pending timers of these stages (on MongoDB; see below for FerretDB).
+
+        FerretDB v1 finds a case's timers only by reading every timer of every case, and its
+        scanner query reads them all anyway, cancelled or not. There a met or stopped
+        stage's timers are left pending: before firing, the scanner checks the stage in the
+        clock (open, same deadline, not paused) and marks such a timer cancelled instead.
+        """
+        if await scans_unless_id_filter(self._db):
             return
-        doc = await self._clocks.find_one({"_id": tracking_id}, {_TIMER_IDS: 1})
-        noted: Document = (doc or {}).get(_TIMER_IDS) or {}
-        for key in (key for stage in stages for key in noted.get(stage.value, [])):
-            await update_one_where(
-                self._timers,
-                doc_id=key,
-                where={"state": "pending"},
-                update={"$set": {"state": "cancelled"}},
-            )
+        await self._timers.update_many(
+            {
+                "tracking_id": tracking_id,
+                "state": "pending",
+                "stage": {"$in": [s.value for s in stages]},
+            },
+            {"$set": {"state": "cancelled"}},
+        )
 
     async def due_timers(self, *, now: datetime, limit: int) -> list[DueTimer]:
         """Pending timers due by `now`, earliest first."""
