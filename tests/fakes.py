@@ -141,8 +141,12 @@ class FakeCases(Outboxes):
     async def load_case(self, tracking_id: str) -> CaseDocument | None:
         return self.cases.get(tracking_id)
 
-    async def open_case(self, case: CaseDocument) -> None:
-        self.cases.setdefault(case.tracking_id, case)
+    async def open_case(self, case: CaseDocument, *, outbox: Sequence[Document] = ()) -> bool:
+        if case.tracking_id in self.cases:
+            return False
+        self.cases[case.tracking_id] = case
+        self.outbox.setdefault(case.tracking_id, []).extend(outbox)
+        return True
 
     async def record_routing(
         self,

@@ -68,8 +68,8 @@ class CaseStore(Protocol):
     async def load_case(self, tracking_id: str) -> CaseDocument | None:
         """The case, or None."""
 
-    async def open_case(self, case: CaseDocument) -> None:
-        """Create the case unless it exists already."""
+    async def open_case(self, case: CaseDocument, *, outbox: Sequence[Document] = ()) -> bool:
+        """Create the case with its pending events unless it exists; whether it was created."""
 
     async def record_routing(
         self,

@@ -16,6 +16,7 @@ from shared.contracts.types import RoutingMethod, Status
 from shared.directory import Directory
 from shared.locks import KeyedLock
 from shared.messaging.topology import EVENTS
+from shared.mongo import Document
 from shared.outbox import outbox_entry
 from shared.store.cases import CaseDocument, HistoryEntry, RoutingDecision
 from shared.store.complaints import ComplaintDocument
@@ -27,6 +28,17 @@ log = logging.getLogger(__name__)
 
 class ComplaintNotFound(RoutingError):
     """The event names a complaint the store does not have (yet): retried."""
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A routing decision as it is stored: the case's new state and the events it sends."""
+
+    status: Status
+    opd: str | None  # None: held for a human verifier
+    decision: RoutingDecision
+    history: HistoryEntry
+    outbox: list[Document]
 
 
 def _utcnow() -> datetime:
@@ -54,32 +66,47 @@ class RoutingService:
             if complaint is None:
                 raise ComplaintNotFound(event.tracking_id)
             case = await self.store.load_case(event.tracking_id)
-            if case is None:
-                await self.store.open_case(self._new_case(complaint))
             if case is None or case.routing is None:
                 prediction = self.classifier.classify(complaint.text)
-                await self._decide(complaint=complaint, prediction=prediction, cause=event)
+                decided = self._decision(complaint=complaint, prediction=prediction, cause=event)
+                if case is None:  # the case, its decision and its events: one insert
+                    changed = await self.store.open_case(
+                        self._new_case(complaint, decided), outbox=decided.outbox
+                    )
+                else:  # opened, not routed yet (by an earlier version)
+                    changed = await self.store.record_routing(
+                        tracking_id=complaint.tracking_id,
+                        status=decided.status,
+                        opd=decided.opd,
+                        decision=decided.decision,
+                        history=decided.history,
+                        outbox=decided.outbox,
+                    )
+                if changed:
+                    self._count(complaint, prediction, decided)
         await self.relay.flush(event.tracking_id)
 
-    def _new_case(self, complaint: ComplaintDocument) -> CaseDocument:
+    def _new_case(self, complaint: ComplaintDocument, decided: Decided) -> CaseDocument:
         return CaseDocument(
             tracking_id=complaint.tracking_id,
             channel=complaint.channel,
             anonymous=complaint.anonymous,
             confidential=complaint.confidential,
+            status=decided.status,
+            opd=decided.opd,
+            routing=decided.decision,
+            history=[decided.history],
             received_at=complaint.received_at,
-            updated_at=self.clock(),
+            updated_at=decided.decision.decided_at,
         )
 
-    async def _decide(
+    def _decision(
         self, *, complaint: ComplaintDocument, prediction: Prediction, cause: Event
-    ) -> None:
+    ) -> Decided:
         now = self.clock()
         agency = self.directory.get(prediction.opd)
-        self.metrics.confidence.observe(prediction.confidence)
         if agency is None or prediction.confidence < self.threshold:
-            await self._hold(complaint=complaint, prediction=prediction, cause=cause, now=now)
-            return
+            return self._hold(complaint=complaint, prediction=prediction, cause=cause, now=now)
         status = status_for(agency)
         decision = RoutingDecision(
             method=RoutingMethod.CLASSIFIER, confidence=prediction.confidence, decided_at=now
@@ -94,8 +121,7 @@ class RoutingService:
             status_url=self.status_url(complaint.tracking_id),
         )
         note = f"{'Diteruskan ke' if agency.external else 'Didisposisikan ke'} {agency.name}"
-        changed = await self.store.record_routing(
-            tracking_id=complaint.tracking_id,
+        return Decided(
             status=status,
             opd=agency.code,
             decision=decision,
@@ -104,30 +130,42 @@ class RoutingService:
             ),
             outbox=outbox,
         )
-        if changed:
-            self.metrics.routed.labels(opd=agency.code, method=decision.method.value).inc()
-            self.metrics.latency.observe(max(0.0, (now - complaint.received_at).total_seconds()))
+
+    def _count(
+        self, complaint: ComplaintDocument, prediction: Prediction, decided: Decided
+    ) -> None:
+        self.metrics.confidence.observe(prediction.confidence)
+        if decided.opd is None:
+            self.metrics.held.inc()
             log.info(
-                "complaint assigned",
-                extra={
-                    "tracking_id": complaint.tracking_id,
-                    "opd": agency.code,
-                    "confidence": prediction.confidence,
-                },
+                "complaint held for verification",
+                extra={"tracking_id": complaint.tracking_id, "confidence": prediction.confidence},
             )
+            return
+        self.metrics.routed.labels(opd=decided.opd, method=decided.decision.method.value).inc()
+        waited = (decided.decision.decided_at - complaint.received_at).total_seconds()
+        self.metrics.latency.observe(max(0.0, waited))
+        log.info(
+            "complaint assigned",
+            extra={
+                "tracking_id": complaint.tracking_id,
+                "opd": decided.opd,
+                "confidence": prediction.confidence,
+            },
+        )
 
     def status_url(self, tracking_id: str) -> str:
         """The public status link of a complaint."""
         return f"{self.public_base_url.rstrip('/')}/api/v1/complaints/{tracking_id}"
 
-    async def _hold(
+    def _hold(
         self,
         *,
         complaint: ComplaintDocument,
         prediction: Prediction,
         cause: Event,
         now: datetime,
-    ) -> None:
+    ) -> Decided:
         suggested = prediction.opd if prediction.opd in self.directory else None
         decision = RoutingDecision(
             method=RoutingMethod.CLASSIFIER,
@@ -142,8 +180,7 @@ class RoutingService:
             confidence=prediction.confidence,
             reason="low_confidence",
         )
-        changed = await self.store.record_routing(
-            tracking_id=complaint.tracking_id,
+        return Decided(
             status=Status.BELUM_TERVERIFIKASI,
             opd=None,
             decision=decision,
@@ -157,9 +194,3 @@ class RoutingService:
             ),
             outbox=[outbox_entry(publisher=SERVICE, exchange=EVENTS, event=held)],
         )
-        if changed:
-            self.metrics.held.inc()
-            log.info(
-                "complaint held for verification",
-                extra={"tracking_id": complaint.tracking_id, "confidence": prediction.confidence},
-            )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -42,10 +41,13 @@ class MongoCaseStore:
         """The case, or None."""
         return await load_case(self._cases, tracking_id)
 
-    async def open_case(self, case: CaseDocument) -> None:
-        """Insert the case; an existing one is left as it is."""
-        with contextlib.suppress(DuplicateKeyError):  # redelivered: opened before
-            await self._cases.insert_one(case.to_mongo())
+    async def open_case(self, case: CaseDocument, *, outbox: Sequence[Document] = ()) -> bool:
+        """Insert the case with its events (one atomic write); an existing one is left as is."""
+        try:
+            await self._cases.insert_one({**case.to_mongo(), "outbox": list(outbox)})
+        except DuplicateKeyError:  # redelivered, or another replica was first
+            return False
+        return True
 
     async def record_routing(
         self,
