@@ -4,7 +4,7 @@
 (b) the full pipeline at saturation (HTTP submissions from concurrent clients until every
 complaint is assigned and its acknowledgement sent); (c) receipt-to-assignment latency,
 p50 and p99, at a steady rate (50 complaints a second); (d) the resident memory of each
-service under that load; and scale-out of the routing stage, one vs two instances.
+service under that load; and scale-out of routing and of notify, one vs two instances.
 
 Prints a table and, as the last line, one JSON object with the figures (medians of runs)
 and `ratio_pipeline_over_raw`. Sizes are `LAPOR_BENCH_*` variables (see bench/config.py);
@@ -47,7 +47,7 @@ class TreeResults:
     tree: Path
     cycles: list[CycleResult] = field(default_factory=list)
     profiles: list[ProfileReport] = field(default_factory=list)
-    scale: dict[int, list[ScaleOut]] = field(default_factory=lambda: {1: [], 2: []})
+    scale: dict[tuple[str, int], list[ScaleOut]] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,8 +103,11 @@ async def _phases(config: BenchConfig, logs: Path, out: Results) -> None:
                 for k, result in (
                     await scale_out(config, logs / name, run=run, tree=tree.tree)
                 ).items():
-                    tree.scale[k].append(result)
-                    _say(f"{name} scale-out run {run + 1}, {k} routing: {result.per_s:.1f}/s")
+                    tree.scale.setdefault(k, []).append(result)
+                    _say(
+                        f"{name} scale-out run {run + 1}, {k[1]} {k[0]}: {result.per_s:.1f}/s, "
+                        f"shares {result.shares}"
+                    )
 
 
 async def main() -> None:

@@ -8,6 +8,8 @@ SATURATION_COMPLAINTS (100)  saturation batch per cycle
 STEADY_RATE (50)           steady phase: complaints per second (open loop)
 STEADY_SECONDS (8)         steady phase: seconds of submissions (rate x seconds planned)
 STEADY_MAX_IN_FLIGHT (256) steady phase: HTTP requests waiting at most
+LIGHT_SHARE (0.5)          then the same at this share of the cycle's saturation rate: the
+                           latency below capacity (0 leaves it out)
 STEADY_DRAIN (30)          steady phase: seconds to wait for routing after submitting
 DRAIN_TIMEOUT (45)         any other wait for the pipeline to finish a batch
 SCALEOUT_COMPLAINTS (200)  routing scale-out: events preloaded per run
@@ -73,6 +75,7 @@ class BenchConfig:
     steady_seconds: float
     steady_max_in_flight: int
     steady_drain: float
+    light_share: float
     scaleout_complaints: int
     scaleout_runs: int
     drain_timeout: float
@@ -117,6 +120,7 @@ class BenchConfig:
             steady_seconds=max(1.0, _float("STEADY_SECONDS", 8.0)),
             steady_max_in_flight=max(1, _int("STEADY_MAX_IN_FLIGHT", 256)),
             steady_drain=max(1.0, _float("STEADY_DRAIN", 30.0)),
+            light_share=max(0.0, _float("LIGHT_SHARE", 0.5)),
             scaleout_complaints=max(50, _int("SCALEOUT_COMPLAINTS", 200)),
             scaleout_runs=max(1, _int("SCALEOUT_RUNS", 1)),
             drain_timeout=max(5.0, _float("DRAIN_TIMEOUT", 45.0)),

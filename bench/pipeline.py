@@ -43,6 +43,8 @@ class Saturation:
     errors: dict[str, int]
     cpu_ms_per_complaint: dict[str, float]
     machine_cpu_share: float
+    # LAPOR_BENCH_STOREOPS=1: per service, "command collection filter" -> count and ms
+    store_ops: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,6 +75,7 @@ class CycleResult:
 
     saturation: Saturation
     steady: Steady
+    light: Steady | None  # at LIGHT_SHARE of the saturation rate
     startup_s: float
     logs: Path
     complaints: int  # every complaint of the cycle (warm-up, saturation, steady, profiled)
@@ -110,6 +113,7 @@ async def saturation(
     routed0, notified0 = await _processed(services)
     since = datetime.now(UTC) - timedelta(milliseconds=1)
     cpu = procs.CpuMeter(pids)
+    ops_before = services.store_ops()
     cpu.start()
     sub = await load.saturate(
         services.first("intake").url(""), complaint_texts(n, seed=seed), clients=config.clients
@@ -124,6 +128,10 @@ async def saturation(
         ),
     )
     cpu.stop()
+    store_ops = {}
+    if config.storeops:
+        await asyncio.sleep(1.5)  # the services rewrite their counts every second
+        store_ops = _difference(services.store_ops(), ops_before)
     found = await store.settled_timelines(db, since, ids, acked=True, within=4)
     done = [t for t in found.values() if t.decided_at and t.acked_at]
     decided = [t.decided_at for t in found.values() if t.decided_at]
@@ -151,14 +159,39 @@ async def saturation(
             name: _ms(used / max(1, len(done))) for name, used in cpu.used.items()
         },
         machine_cpu_share=cpu.machine_busy / cpu.machine_total if cpu.machine_total else 0.0,
+        store_ops=store_ops,
     )
 
 
+def _difference(
+    after: dict[str, dict[str, dict[str, float]]], before: dict[str, dict[str, dict[str, float]]]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Commands between two readings, per service."""
+    result: dict[str, dict[str, dict[str, float]]] = {}
+    for service, ops in after.items():
+        earlier = before.get(service, {})
+        result[service] = {
+            label: {
+                "count": v["count"] - earlier.get(label, {}).get("count", 0),
+                "ms": v["ms"] - earlier.get(label, {}).get("ms", 0.0),
+            }
+            for label, v in ops.items()
+            if v["count"] > earlier.get(label, {}).get("count", 0)
+        }
+    return result
+
+
 async def steady(
-    services: ServiceSet, db: Database, config: BenchConfig, *, seed: int, before: int
+    services: ServiceSet,
+    db: Database,
+    config: BenchConfig,
+    *,
+    seed: int,
+    before: int,
+    rate: float,
 ) -> Steady:
-    """Post at `config.steady_rate` per second; receipt-to-assignment latency and memory."""
-    n = max(1, round(config.steady_rate * config.steady_seconds))
+    """Post at `rate` per second; receipt-to-assignment latency and memory."""
+    n = max(1, round(rate * config.steady_seconds))
     routed0, notified0 = await _processed(services)
     since = datetime.now(UTC) - timedelta(milliseconds=1)
     memory = procs.MemorySampler({i.name: i.pid for i in services.instances})
@@ -166,7 +199,7 @@ async def steady(
         sub = await load.steady(
             services.first("intake").url(""),
             complaint_texts(n, seed=seed),
-            rate=config.steady_rate,
+            rate=rate,
             max_in_flight=config.steady_max_in_flight,
         )
         ids = set(sub.tracking_ids)
@@ -227,7 +260,17 @@ async def run_cycle(
         sat = await saturation(services, db, config, config.saturation_complaints, seed=index)
         await store.queues_idle(config, services.vhost, within=config.drain_timeout)
         before = config.warmup + config.saturation_complaints
-        std = await steady(services, db, config, seed=100 + index, before=before)
+        std = await steady(
+            services, db, config, seed=100 + index, before=before, rate=config.steady_rate
+        )
+        light: Steady | None = None
+        if config.light_share > 0 and math.isfinite(sat.per_s) and sat.per_s > 0:
+            # The same at a rate the pipeline sustains: its own latency, not a queue's.
+            await store.queues_idle(config, services.vhost, within=config.drain_timeout)
+            rate = max(0.5, config.light_share * sat.per_s)
+            light = await steady(
+                services, db, config, seed=150 + index, before=before + std.accepted, rate=rate
+            )
         reports: list[ProfileReport] = []
         if profile_dir is not None:
             await store.queues_idle(config, services.vhost, within=config.drain_timeout)
@@ -242,6 +285,7 @@ async def run_cycle(
         return CycleResult(
             saturation=sat,
             steady=std,
+            light=light,
             startup_s=startup,
             logs=logs,
             complaints=config.warmup + sat.submitted + std.accepted + profiled,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.pipeline import CycleResult
+from bench.pipeline import CycleResult, Steady
 from bench.profile import ProfileReport
 from bench.raw import RawHop
-from bench.scaleout import ScaleOut
+from bench.scaleout import STAGES, ScaleOut
 from bench.stats import median
 
 __all__ = ["comparison", "summary", "table"]
@@ -42,6 +41,10 @@ def _rss(service: str) -> Getter:
     return lambda c: c.steady.peak_rss_mib.get(service, math.nan)
 
 
+def _light(get: Callable[[Steady], float]) -> Getter:
+    return lambda c: get(c.light) if c.light is not None else math.nan
+
+
 def _hwm(service: str) -> Getter:
     return lambda c: c.steady.hwm_mib.get(service, math.nan)
 
@@ -54,7 +57,10 @@ class Figures:
     """Medians over the runs of everything reported."""
 
     def __init__(
-        self, raw: list[RawHop], cycles: list[CycleResult], scale: dict[int, list[ScaleOut]]
+        self,
+        raw: list[RawHop],
+        cycles: list[CycleResult],
+        scale: dict[tuple[str, int], list[ScaleOut]],
     ) -> None:
         self.raw = raw
         self.cycles = cycles
@@ -76,8 +82,8 @@ class Figures:
     def each(self, get: Getter) -> list[float]:
         return [get(c) for c in self.cycles]
 
-    def scale_med(self, k: int) -> float:
-        return median(s.per_s for s in self.scale.get(k, []))
+    def scale_med(self, stage: str, k: int) -> float:
+        return median(s.per_s for s in self.scale.get((stage, k), []))
 
 
 def _runs(values: Sequence[float], digits: int) -> str:
@@ -128,20 +134,25 @@ def table(f: Figures, profiles: list[ProfileReport], *, steady_rate: float) -> s
     row("    not sent: schedule slipped past 1.5x", lambda c: c.steady.not_sent, 0)
     row("    routed within the drain time", lambda c: c.steady.routed, 0)
     row("    HTTP p99  ms", lambda c: c.steady.http_p99_ms, 0)
+    row("(c') below capacity: offered rate  /s", _light(lambda d: d.offered_per_s))
+    row("(c') receipt->assignment p50  ms", _light(lambda d: d.assign_p50_ms), 0)
+    row("(c') receipt->assignment p99  ms", _light(lambda d: d.assign_p99_ms), 0)
+    row("(c') receipt->acknowledgement p99  ms", _light(lambda d: d.ack_p99_ms), 0)
     for s in SERVICES:
         row(f"(d) {s} peak RSS under load  MiB", _rss(s))
     for s in SERVICES:
         row(f"    {s} VmHWM (start-up included)  MiB", _hwm(s))
     row("    start-up of the four services  s", lambda c: c.startup_s)
-    for k in (1, 2):
-        runs = f.scale.get(k, [])
-        rows.append(
-            (
-                f"scale-out: routing stage, {k} instance(s)  /s",
-                f.scale_med(k),
-                _runs([s.per_s for s in runs], 1),
+    for stage in STAGES:
+        for k in (1, 2):
+            runs = f.scale.get((stage, k), [])
+            rows.append(
+                (
+                    f"scale-out: {stage}, {k} instance(s)  /s",
+                    f.scale_med(stage, k),
+                    _runs([s.per_s for s in runs], 1),
+                )
             )
-        )
     width = max(len(r[0]) for r in rows) + 2
     lines = [f"{'measure':<{width}}{'median':>12}   runs"]
     lines += [
@@ -196,31 +207,38 @@ def _details(f: Figures) -> list[str]:
                 errors[kind] = errors.get(kind, 0) + count
         if errors:
             lines.append(f"  HTTP errors, retried (all runs): {errors}")
-    for k, runs in f.scale.items():
+    for (stage, k), runs in f.scale.items():
         for s in runs:
             cpu = " ".join(f"{n} {_fmt(v, 0)}" for n, v in s.cpu_ms_per_complaint.items())
             lines.append(
-                f"  scale-out k={k}: routed {s.routed}/{s.complaints}, per instance {s.shares}, "
-                f"CPU ms/complaint after /healthz {cpu}"
+                f"  scale-out {stage} k={k}: done {s.routed}/{s.complaints}, per instance "
+                f"{s.shares}, CPU ms/complaint after /healthz {cpu}"
             )
     return lines
 
 
+def _ops_per_complaint(cycle: CycleResult, key: str) -> float:
+    ops = cycle.saturation.store_ops
+    if not ops:
+        return math.nan
+    total = sum(v[key] for service in ops.values() for v in service.values())
+    return total / max(1, cycle.saturation.submitted)
+
+
 def _store_ops(cycle: CycleResult, top: int = 10) -> list[str]:
-    """Store commands per complaint of each service (LAPOR_BENCH_STOREOPS=1), first cycle."""
+    """Store commands per complaint of each service in the first saturation batch."""
     lines: list[str] = []
-    for path in sorted(cycle.logs.glob("*.storeops.json")):
-        ops: dict[str, dict[str, float]] = json.loads(path.read_text())
-        n = max(1, cycle.complaints)
+    n = max(1, cycle.saturation.submitted)
+    for service, ops in sorted(cycle.saturation.store_ops.items()):
+        ranked = sorted(ops.items(), key=lambda kv: -kv[1]["ms"])
         total = sum(v["count"] for v in ops.values()) / n
         millis = sum(v["ms"] for v in ops.values()) / n
-        service = path.name.split(".")[0]
         lines += [
             "",
-            f"store commands of {service}: {total:.1f} per complaint, {millis:.1f} ms waited "
-            f"per complaint ({cycle.complaints} complaints; command collection filter-fields)",
+            f"store commands of {service} at saturation: {total:.1f} per complaint, "
+            f"{millis:.1f} ms waited per complaint (command, collection, filter fields)",
         ]
-        for label, v in list(ops.items())[:top]:
+        for label, v in ranked[:top]:
             lines.append(f"  {v['count'] / n:7.2f}/complaint {v['ms'] / n:8.2f} ms  {label}")
     return lines
 
@@ -251,15 +269,25 @@ def summary(f: Figures, *, settings: dict[str, Any]) -> dict[str, Any]:
         "steady_offered_per_s": med(lambda c: c.steady.offered_per_s),
         "steady_accepted": med(lambda c: c.steady.accepted, 0),
         "steady_routed": med(lambda c: c.steady.routed, 0),
+        "light_offered_per_s": med(_light(lambda d: d.offered_per_s)),
+        "light_assign_p50_ms": med(_light(lambda d: d.assign_p50_ms), 0),
+        "light_assign_p99_ms": med(_light(lambda d: d.assign_p99_ms), 0),
+        "light_ack_p99_ms": med(_light(lambda d: d.ack_p99_ms), 0),
         "rss_mib": {s: _round(v, 1) for s, v in f.rss.items()},
         "hwm_mib": {s: med(_hwm(s)) for s in SERVICES},
         "cpu_ms_per_complaint": {n: med(_cpu(n)) for n in f.processes},
         "consumers_unlimited_prefetch": sum(
             1 for n in (f.cycles[0].prefetch.values() if f.cycles else []) if n == 0
         ),
-        "scaleout_routing_1_per_s": _round(f.scale_med(1), 1),
-        "scaleout_routing_2_per_s": _round(f.scale_med(2), 1),
-        "scaleout_shares_2": [s.shares for s in f.scale.get(2, [])],
+        **{
+            f"scaleout_{stage}_{k}_per_s": _round(f.scale_med(stage, k), 1)
+            for stage in STAGES
+            for k in (1, 2)
+        },
+        **{
+            f"scaleout_{stage}_shares_2": [s.shares for s in f.scale.get((stage, 2), [])]
+            for stage in STAGES
+        },
         "targets_met": {
             "ratio_ge_0_25": bool(f.ratio >= TARGET_RATIO),
             "p99_lt_250ms": bool(f.p99 < TARGET_P99_MS),
@@ -285,14 +313,20 @@ def comparison(before: Figures, after: Figures, *, baseline: Path, current: Path
     both("    receipt->acknowledgement p99  ms", lambda c: c.steady.ack_p99_ms)
     both("    steady: accepted by intake", lambda c: c.steady.accepted)
     both("    steady: routed within the drain time", lambda c: c.steady.routed)
+    both("(c') below capacity: offered  /s", _light(lambda d: d.offered_per_s))
+    both("(c') receipt->assignment p50  ms", _light(lambda d: d.assign_p50_ms))
+    both("(c') receipt->assignment p99  ms", _light(lambda d: d.assign_p99_ms))
     for s in SERVICES:
         both(f"(d) {s} peak RSS  MiB", _rss(s))
     for n in after.processes:
         both(f"    CPU ms per complaint: {n}", _cpu(n))
-    for k in (1, 2):
-        rows.append(
-            (f"scale-out: {k} routing instance(s)  /s", before.scale_med(k), after.scale_med(k))
-        )
+    if any(c.saturation.store_ops for c in after.cycles):
+        both("    store commands per complaint", lambda c: _ops_per_complaint(c, "count"))
+        both("    store ms waited per complaint", lambda c: _ops_per_complaint(c, "ms"))
+    for stage in STAGES:
+        for k in (1, 2):
+            label = f"scale-out: {stage}, {k} instance(s)  /s"
+            rows.append((label, before.scale_med(stage, k), after.scale_med(stage, k)))
     width = max(len(r[0]) for r in rows) + 2
     lines = [
         f"before = {baseline}",

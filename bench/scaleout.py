@@ -1,10 +1,11 @@
-"""Scale-out: one vs two routing instances sharing the routing queue (same vhost and db).
+"""Scale-out: one vs two instances of a consumer sharing its queue (same vhost and db).
 
 N complaints are stored as intake would store them and N ComplaintReceived events are
-published before any routing process starts; then k instances start together and drain
-the queue. The rate is taken from the store's routing timestamps over the last 90% of the
-decisions (so start-up skew between instances does not count), and each instance's share
-from its own /metrics. Only routing runs in this phase: it is the routing stage's rate.
+published before any consumer starts; then k instances of one stage (routing, or notify:
+the acknowledgement of receipt) start together and drain their queue. The rate is taken
+from the store's timestamps (routing decisions, acknowledgements sent) over the last 90%
+(so start-up skew between instances does not count), each instance's share from its own
+/metrics. Only that stage runs in this phase: it is the stage's own rate.
 """
 
 from __future__ import annotations
@@ -32,15 +33,16 @@ from shared.mongo import COMPLAINTS, Database
 from shared.settings import CommonSettings
 from shared.store.complaints import ComplaintDocument, Reporter
 
-__all__ = ["ScaleOut", "scale_out"]
+__all__ = ["STAGES", "ScaleOut", "scale_out"]
 
 _BATCH = 200
 
 
 @dataclass
 class ScaleOut:
-    """Routing-stage rate with k instances."""
+    """A stage's rate with k instances."""
 
+    stage: str
     instances: int
     complaints: int
     routed: int
@@ -112,20 +114,22 @@ async def _preload(services: ServiceSet, db: Database, n: int, seed: int) -> set
 
 
 async def scale_out_once(
-    config: BenchConfig, k: int, *, run: int, logs: Path, tree: Path
+    config: BenchConfig, stage: str, k: int, *, run: int, logs: Path, tree: Path
 ) -> ScaleOut:
-    """Preload, start k routing instances together, time the drain."""
+    """Preload, start k instances of `stage` (routing or notify) together, time the drain."""
     base = config.base_port + 10
-    ports = {"intake": base + 5, "routing": base, "sla": base + 6, "notify": base + 7}
+    ports = {"intake": base + 5, "routing": base, "sla": base + 6, "notify": base}
     async with isolated(
-        config, label=f"s{k}r{run}", ports=ports, logs=logs / f"scaleout-{k}-{run}", tree=tree
+        config,
+        label=f"s{stage[0]}{k}r{run}",
+        ports=ports,
+        logs=logs / f"scaleout-{stage}-{k}-{run}",
+        tree=tree,
     ) as (services, db):
         n = config.scaleout_complaints
         since = datetime.now(UTC) - timedelta(seconds=1)
         ids = await _preload(services, db, n, seed=300 + run)
-        instances = [
-            services.start("routing", port=base + i, name=f"routing{i + 1}") for i in range(k)
-        ]
+        instances = [services.start(stage, port=base + i, name=f"{stage}{i + 1}") for i in range(k)]
         await services.wait_healthy(instances)
         cpu = procs.CpuMeter(
             {i.name: i.pid for i in instances} | procs.infra_pids(config.infra_ports())
@@ -135,27 +139,39 @@ async def scale_out_once(
         cpu.stop()
         async with httpx.AsyncClient() as client:
             shares = [await metrics.processed(client, [i]) for i in instances]
-        found = await store.settled_timelines(db, since, ids, acked=False, within=10)
-        decided = sorted(t.decided_at for t in found.values() if t.decided_at)
+        if stage == "routing":
+            found = await store.settled_timelines(db, since, ids, acked=False, within=10)
+            done = sorted(t.decided_at for t in found.values() if t.decided_at)
+        else:  # notify: the acknowledgements sent
+            found = await store.timelines(db, since, ids)
+            done = sorted(t.acked_at for t in found.values() if t.acked_at)
         per_s = math.nan
-        if len(decided) >= 10:
-            first = decided[len(decided) // 10]
-            window = (decided[-1] - first).total_seconds()
-            per_s = (len(decided) - len(decided) // 10) / window if window > 0 else math.nan
+        if len(done) >= 10:  # the last 90%: start-up skew between instances does not count
+            first = done[len(done) // 10]
+            window = (done[-1] - first).total_seconds()
+            per_s = (len(done) - len(done) // 10) / window if window > 0 else math.nan
         return ScaleOut(
+            stage=stage,
             instances=k,
             complaints=n,
-            routed=len(decided),
+            routed=len(done),
             per_s=per_s,
             shares=shares,
             cpu_ms_per_complaint={
-                name: used * 1000 / max(1, len(decided)) for name, used in cpu.used.items()
+                name: used * 1000 / max(1, len(done)) for name, used in cpu.used.items()
             },
         )
 
 
+STAGES = ("routing", "notify")
+
+
 async def scale_out(
     config: BenchConfig, logs: Path, *, run: int, tree: Path
-) -> dict[int, ScaleOut]:
-    """One run with one routing instance, then with two."""
-    return {k: await scale_out_once(config, k, run=run, logs=logs, tree=tree) for k in (1, 2)}
+) -> dict[tuple[str, int], ScaleOut]:
+    """Each stage with one instance, then with two."""
+    return {
+        (stage, k): await scale_out_once(config, stage, k, run=run, logs=logs, tree=tree)
+        for stage in STAGES
+        for k in (1, 2)
+    }

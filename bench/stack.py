@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -33,6 +34,7 @@ __all__ = [
     "consumer_prefetch",
     "die_with_parent",
     "isolated",
+    "purge_queues",
     "rabbit_vhost",
 ]
 
@@ -119,6 +121,15 @@ class ServiceSet:
     def first(self, service: str) -> Instance:
         return self.of(service)[0]
 
+    def store_ops(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Each instance's store commands so far (LAPOR_BENCH_STOREOPS=1), else {}."""
+        found: dict[str, dict[str, dict[str, float]]] = {}
+        for instance in self.instances:
+            path = self.logs / f"{instance.name}.storeops.json"
+            with contextlib.suppress(OSError, ValueError):
+                found[instance.name] = json.loads(path.read_text())
+        return found
+
     def start(self, service: str, *, port: int | None = None, name: str | None = None) -> Instance:
         """Start one more process of `service` (another HTTP port for a second instance)."""
         env = self.env()
@@ -193,6 +204,17 @@ async def consumer_prefetch(config: BenchConfig, vhost: str) -> dict[str, int]:
         return {str(c["queue"]["name"]): int(c.get("prefetch_count") or 0) for c in response.json()}
 
 
+async def purge_queues(config: BenchConfig, vhost: str) -> None:
+    """Drop every ready message of the vhost (what a cycle left unprocessed)."""
+    async with httpx.AsyncClient(
+        base_url=config.rabbit_api, auth=("guest", "guest"), timeout=10
+    ) as api:
+        with contextlib.suppress(httpx.HTTPError):
+            response = await api.get(f"/queues/{vhost}", params={"columns": "name"})
+            for queue in response.json():
+                await api.delete(f"/queues/{vhost}/{queue['name']}/contents")
+
+
 @contextlib.asynccontextmanager
 async def rabbit_vhost(config: BenchConfig, prefix: str) -> AsyncIterator[str]:
     """A throw-away RabbitMQ virtual host, deleted afterwards."""
@@ -231,6 +253,7 @@ async def isolated(
             try:
                 yield services, client[db_name]
             finally:
+                await purge_queues(config, vhost)  # nothing left to drain: a quick stop
                 services.stop()
     finally:
         if not config.private_store:  # a private store's data directory goes as a whole

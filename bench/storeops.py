@@ -1,10 +1,11 @@
-"""`python -m bench.storeops MODULE`: run a service and count what it asks of the store.
+"""`python bench/storeops.py MODULE`: run a service and count what it asks of the store.
 
 Registers a PyMongo command listener, runs MODULE as `__main__` (e.g. `services.sla`), and
-when it exits writes to `$LAPOR_BENCH_STOREOPS_OUT` one JSON object: per command,
+every second rewrites `$LAPOR_BENCH_STOREOPS_OUT` with one JSON object: per command,
 collection and filter shape (the filter's field names; on FerretDB v1 only an exact
-`{_id: ...}` avoids a scan of the whole collection), the count and the total milliseconds.
-The benchmark starts the services this way when `LAPOR_BENCH_STOREOPS=1`.
+`{_id: ...}` avoids a scan of the whole collection), the count and the total milliseconds
+so far. The benchmark starts the services this way when `LAPOR_BENCH_STOREOPS=1` and
+subtracts two readings to get a phase's commands.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import json
 import os
 import runpy
 import sys
+import threading
+import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from pymongo import monitoring
@@ -50,6 +54,7 @@ class StoreOps(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self._pending: dict[int, tuple[str, str, str]] = {}
+        self._lock = threading.Lock()  # the writer thread reads what the loop adds
         self.count: defaultdict[str, int] = defaultdict(int)
         self.millis: defaultdict[str, float] = defaultdict(float)
 
@@ -70,29 +75,40 @@ class StoreOps(monitoring.CommandListener):
         if key is None or key[0] in ("hello", "ismaster", "endSessions"):
             return
         label = " ".join(key)
-        self.count[label] += 1
-        self.millis[label] += micros / 1000
+        with self._lock:
+            self.count[label] += 1
+            self.millis[label] += micros / 1000
 
     def summary(self) -> dict[str, dict[str, float]]:
-        return {
-            label: {"count": self.count[label], "ms": round(self.millis[label], 1)}
-            for label in sorted(self.count, key=lambda k: -self.millis[k])
-        }
+        with self._lock:
+            return {
+                label: {"count": self.count[label], "ms": round(self.millis[label], 1)}
+                for label in sorted(self.count, key=lambda k: -self.millis[k])
+            }
+
+
+def _write(listener: StoreOps, out: Path) -> None:
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(listener.summary()))
+    tmp.replace(out)
+
+
+def _keep_writing(listener: StoreOps, out: Path) -> None:
+    while True:
+        time.sleep(1.0)
+        _write(listener, out)
 
 
 def main() -> None:
-    """Run the module given on the command line with a listener, then write the counts."""
+    """Run the module given on the command line with a listener, writing the counts."""
     module = sys.argv[1]
     listener = StoreOps()
     monitoring.register(listener)
+    out = os.environ.get("LAPOR_BENCH_STOREOPS_OUT")
+    if out:
+        threading.Thread(target=_keep_writing, args=(listener, Path(out)), daemon=True).start()
     sys.argv = [module, *sys.argv[2:]]
-    try:
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
-    finally:
-        out = os.environ.get("LAPOR_BENCH_STOREOPS_OUT")
-        if out:
-            with open(out, "w") as f:
-                json.dump(listener.summary(), f, indent=1)
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":
