@@ -155,6 +155,7 @@ def _report(
         "steady_rate": config.steady_rate,
         "steady_seconds": config.steady_seconds,
         "scaleout_complaints": config.scaleout_complaints,
+        "scaleout_prefetch": config.scaleout_prefetch or "service default",
         "mongodb_options": config.mongodb_options,
         "store": "private" if config.private_store else config.mongodb_base,
         "services_dir": str(config.services_dir),

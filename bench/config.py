@@ -12,8 +12,9 @@ LIGHT_SHARE (0.5)          then the same at this share of the cycle's saturation
                            latency below capacity (0 leaves it out)
 STEADY_DRAIN (30)          steady phase: seconds to wait for routing after submitting
 DRAIN_TIMEOUT (45)         any other wait for the pipeline to finish a batch
-SCALEOUT_COMPLAINTS (200)  routing scale-out: events preloaded per run
-SCALEOUT_RUNS (1)          routing scale-out: runs of 1 and of 2 instances
+SCALEOUT_COMPLAINTS (200)  scale-out: events preloaded per run
+SCALEOUT_RUNS (1)          scale-out: runs of 1 and of 2 instances (routing, notify)
+SCALEOUT_PREFETCH (unset)  scale-out: LAPOR_PREFETCH of those instances (default: 16)
 BASE_PORT (18500)          service ports: BASE..BASE+3, scale-out BASE+10.., all 127.0.0.1
 PROFILE_DIR (unset)        if set: one extra batch profiled with py-spy, stacks saved there
 PROFILE_SECONDS (20)       length of that profile
@@ -78,6 +79,7 @@ class BenchConfig:
     light_share: float
     scaleout_complaints: int
     scaleout_runs: int
+    scaleout_prefetch: int
     drain_timeout: float
     base_port: int
     profile_dir: Path | None
@@ -123,6 +125,7 @@ class BenchConfig:
             light_share=max(0.0, _float("LIGHT_SHARE", 0.5)),
             scaleout_complaints=max(50, _int("SCALEOUT_COMPLAINTS", 200)),
             scaleout_runs=max(1, _int("SCALEOUT_RUNS", 1)),
+            scaleout_prefetch=max(0, _int("SCALEOUT_PREFETCH", 0)),
             drain_timeout=max(5.0, _float("DRAIN_TIMEOUT", 45.0)),
             base_port=_int("BASE_PORT", 18500),
             profile_dir=Path(profile) if profile else None,

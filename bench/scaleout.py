@@ -129,7 +129,13 @@ async def scale_out_once(
         n = config.scaleout_complaints
         since = datetime.now(UTC) - timedelta(seconds=1)
         ids = await _preload(services, db, n, seed=300 + run)
-        instances = [services.start(stage, port=base + i, name=f"{stage}{i + 1}") for i in range(k)]
+        prefetch = (
+            {"LAPOR_PREFETCH": str(config.scaleout_prefetch)} if config.scaleout_prefetch else {}
+        )
+        instances = [
+            services.start(stage, port=base + i, name=f"{stage}{i + 1}", settings=prefetch)
+            for i in range(k)
+        ]
         await services.wait_healthy(instances)
         cpu = procs.CpuMeter(
             {i.name: i.pid for i in instances} | procs.infra_pids(config.infra_ports())

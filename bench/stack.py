@@ -130,9 +130,16 @@ class ServiceSet:
                 found[instance.name] = json.loads(path.read_text())
         return found
 
-    def start(self, service: str, *, port: int | None = None, name: str | None = None) -> Instance:
+    def start(
+        self,
+        service: str,
+        *,
+        port: int | None = None,
+        name: str | None = None,
+        settings: Mapping[str, str] | None = None,
+    ) -> Instance:
         """Start one more process of `service` (another HTTP port for a second instance)."""
-        env = self.env()
+        env = self.env() | dict(settings or {})
         port = port if port is not None else self.ports[service]
         env[f"LAPOR_{service.upper()}_PORT"] = str(port)
         name = name or service
