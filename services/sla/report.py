@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -32,9 +33,13 @@ from pymongo.errors import PyMongoError
 
 from services.sla.settings import SlaSettings
 from shared.directory import Directory, load_directory
-from shared.indonesian import MONTHS, format_number, format_share
+from shared.indonesian import MONTHS, MONTHS_SHORT, format_number, format_share
 from shared.mongo import Database, create_client, get_database
 from shared.store.stats import OldCase, OpdFigures, PeriodStats, oldest_open, read_period_stats
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["Report", "build_report", "main", "month_range", "rank_by_timeliness", "render_html"]
 
@@ -132,29 +137,39 @@ async def build_report(
 
 
 # --- charts ------------------------------------------------------------------------------
-def _png(figure: object) -> str:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
-    plt.close(figure)  # type: ignore[arg-type]
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def trend_chart(report: Report) -> str:
-    """Received per month (bars) and the share followed up on time (line)."""
+def _new_chart(width: float, height: float) -> tuple[Figure, Axes]:
+    """A figure with one set of axes, drawn off-screen (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{MONTHS[m.month - 1][:3]} {m.year % 100:02d}" for m, _ in report.trend]
+    return plt.subplots(figsize=(width, height))
+
+
+def _month_labels(report: Report) -> list[str]:
+    """ "Mar 26" for each month of the trend."""
+    return [f"{MONTHS_SHORT[m.month - 1]} {m.year % 100:02d}" for m, _ in report.trend]
+
+
+def _png(figure: Figure) -> str:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def trend_chart(report: Report) -> str:
+    """Received per month (bars) and the share followed up on time (line)."""
+    labels = _month_labels(report)
     received = [s.total.received for _, s in report.trend]
     on_time = [
         (s.total.on_time_share * 100) if s.total.on_time_share is not None else float("nan")
         for _, s in report.trend
     ]
-    figure, left = plt.subplots(figsize=(8, 3.6))
+    figure, left = _new_chart(8, 3.6)
     left.bar(labels, received, color="#1d70b8", label="Laporan diterima")
     left.set_ylabel("Laporan diterima")
     right = left.twinx()
@@ -169,13 +184,8 @@ def trend_chart(report: Report) -> str:
 
 def opd_trend_chart(report: Report, codes: Sequence[str]) -> str:
     """Share on time per month for the OPDs that handled most complaints."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    labels = [f"{MONTHS[m.month - 1][:3]} {m.year % 100:02d}" for m, _ in report.trend]
-    figure, axes = plt.subplots(figsize=(8, 3.6))
+    labels = _month_labels(report)
+    figure, axes = _new_chart(8, 3.6)
     for code in codes:
         values = []
         for _, stats in report.trend:
@@ -192,14 +202,9 @@ def opd_trend_chart(report: Report, codes: Sequence[str]) -> str:
 
 def ranking_chart(ranked: Sequence[OpdFigures]) -> str:
     """Horizontal bars: share on time per OPD, best on top."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     names = [r.code or "" for r in ranked][::-1]
     values = [(r.figures.on_time_share or 0.0) * 100 for r in ranked][::-1]
-    figure, axes = plt.subplots(figsize=(8, max(2.0, 0.35 * len(names) + 1)))
+    figure, axes = _new_chart(8, max(2.0, 0.35 * len(names) + 1))
     axes.barh(names, values, color="#00703c")
     axes.set_xlim(0, 105)
     axes.set_xlabel("Tindak lanjut tepat waktu (%)")
