@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
 from services.intake.ports import ComplaintRecord, DuplicateSubmission, TrackingIdTaken
+from services.notify.messages import OutgoingMail
 from services.notify.ports import Claim, DeliveryFailed
 from services.notify.smstext import SmsText
 from shared.contracts.types import Channel, Stage, Status
@@ -278,7 +281,11 @@ class FakeMailer:
         self.sent: list[EmailMessage] = []
         self.down = False
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, mail: OutgoingMail) -> None:
         if self.down:
             raise DeliveryFailed("smtp: down")
-        self.sent.append(message)
+        # Parsed back from the bytes that would go on the wire, as a mail client would.
+        parsed = email.message_from_bytes(mail.data, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        assert parsed["Message-ID"] == mail.message_id and not parsed.defects
+        self.sent.append(parsed)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from enum import StrEnum
 from typing import Protocol
 
+from services.notify.messages import OutgoingMail
 from services.notify.smstext import SmsText
 from shared.store.cases import CaseDocument
 from shared.store.complaints import ComplaintDocument
@@ -75,7 +75,7 @@ class NotificationLog(Protocol):
 class Mailer(Protocol):
     """Sends one email."""
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, mail: OutgoingMail) -> None:
         """Hand over to the SMTP server; DeliveryFailed when it cannot be done now."""
 
 

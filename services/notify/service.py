@@ -325,7 +325,7 @@ class NotifyService:
             await self.sms.send(to=to.address, sms=sms, dlr_url=f"{dlr}&type=%d")
             return None
         rendered = self.templates.email(kind, ctx)
-        message = compose_email(
+        mail = compose_email(
             rendered=rendered,
             kind=kind,
             tracking_id=tracking_id,
@@ -336,8 +336,8 @@ class NotifyService:
             now=self.clock(),
             thread=thread,
         )
-        await self.mailer.send(message)
-        return str(message["Message-ID"])
+        await self.mailer.send(mail)
+        return mail.message_id
 
     async def _complaint(self, tracking_id: str) -> ComplaintDocument:
         complaint = await self.cases.load_complaint(tracking_id)

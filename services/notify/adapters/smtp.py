@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from email.message import EmailMessage
 
 import aiosmtplib
 
+from services.notify.messages import OutgoingMail
 from services.notify.ports import DeliveryFailed
 from services.notify.settings import NotifySettings
 
@@ -33,7 +33,7 @@ class SmtpMailer:
         self._idle: list[tuple[float, aiosmtplib.SMTP]] = []  # (last used, client)
         self._idle_seconds = idle_seconds
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, mail: OutgoingMail) -> None:
         """Send, or raise DeliveryFailed."""
         async with self._slots:
             client = self._reusable()
@@ -41,7 +41,7 @@ class SmtpMailer:
                 if client is None:
                     client = self._client()
                     await client.connect()
-                await client.send_message(message)
+                await client.sendmail(mail.sender, list(mail.recipients), mail.data)
             except _ERRORS as exc:
                 if client is not None:
                     client.close()
