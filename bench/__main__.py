@@ -123,7 +123,9 @@ async def main() -> None:
     interrupted = False
     with contextlib.ExitStack() as stack:
         if not config.mongodb_base:
-            url = stack.enter_context(private_ferretdb(config.private_store_port))
+            url = stack.enter_context(
+                private_ferretdb(config.private_store_port, sqlite_query=config.sqlite_query)
+            )
             config = replace(config, mongodb_base=url, private_store=True)
         try:
             await _phases(config, logs, out)
@@ -157,6 +159,7 @@ def _report(
         "scaleout_complaints": config.scaleout_complaints,
         "scaleout_prefetch": config.scaleout_prefetch or "service default",
         "mongodb_options": config.mongodb_options,
+        "sqlite_query": config.sqlite_query if config.private_store else None,
         "store": "private" if config.private_store else config.mongodb_base,
         "services_dir": str(config.services_dir),
         "cores": os.cpu_count(),

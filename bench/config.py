@@ -23,6 +23,9 @@ AMQP_BASE, RABBIT_API, SMTP_PORT   the local broker and mail sandbox (127.0.0.1 
 MONGODB_BASE (unset)       a store to use, e.g. mongodb://127.0.0.1:27017 (the shared local
                            one); unset: a FerretDB of the benchmark's own (var/bin/ferretdb,
                            port BASE+90, data in var/bench/ferretdb/, removed afterwards)
+SQLITE_QUERY (?_pragma=synchronous(normal))  the benchmark's own FerretDB: options of its
+                           SQLite URL, as scripts/infra.sh starts the local store ("" gives
+                           SQLite's default synchronous=FULL, an fsync per commit)
 MONGODB_OPTIONS (maxPoolSize=10)  URL options of the services' store URL; FerretDB v1
                            deadlocks at about 100 updates in flight on one database, so
                            each client gets a pool limit (docs/reliability.md)
@@ -66,6 +69,7 @@ class BenchConfig:
     rabbit_api: str
     mongodb_base: str
     mongodb_options: str
+    sqlite_query: str
     smtp_port: int
     runs: int
     raw_messages: int
@@ -112,6 +116,7 @@ class BenchConfig:
             rabbit_api=_str("RABBIT_API", "http://127.0.0.1:15672/api"),
             mongodb_base=_str("MONGODB_BASE", ""),
             mongodb_options=_str("MONGODB_OPTIONS", "maxPoolSize=10"),
+            sqlite_query=_str("SQLITE_QUERY", "?_pragma=synchronous(normal)"),
             smtp_port=_int("SMTP_PORT", 2525),
             runs=max(1, _int("RUNS", 3)),
             raw_messages=max(1, _int("MESSAGES", 5000)),

@@ -31,8 +31,11 @@ def _port_open(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def private_ferretdb(port: int, *, root: Path = REPO / "var/bench/ferretdb") -> Iterator[str]:
-    """Run a FerretDB (SQLite) on `port`; yields its base URL, stops it and drops its data."""
+def private_ferretdb(
+    port: int, *, sqlite_query: str, root: Path = REPO / "var/bench/ferretdb"
+) -> Iterator[str]:
+    """Run a FerretDB (SQLite) on `port` with `sqlite_query` appended to its SQLite URL (as
+    `?_pragma=...`); yields its base URL, stops it and drops its data."""
     if not FERRETDB.exists():
         raise SystemExit(f"{FERRETDB} is missing: run `make install` (or LAPOR_BENCH_STORE=URL)")
     if _port_open(port):
@@ -45,7 +48,7 @@ def private_ferretdb(port: int, *, root: Path = REPO / "var/bench/ferretdb") -> 
             [
                 str(FERRETDB),
                 "--handler=sqlite",
-                f"--sqlite-url=file:{root / 'data'}/",
+                f"--sqlite-url=file:{root / 'data'}/{sqlite_query}",
                 f"--listen-addr=127.0.0.1:{port}",
                 f"--debug-addr=127.0.0.1:{port + 1}",
                 f"--state-dir={root / 'state'}",

@@ -11,6 +11,9 @@ LOG=$REPO/var/log
 mkdir -p "$RUN" "$LOG"
 
 SERVICES=(intake:8000 routing:8001 sla:8002 notify:8003)
+# The local store is FerretDB: every client gets a pool limit, so that the four services
+# together stay well under the pool at which FerretDB v1 deadlocks (docs/reliability.md).
+export LAPOR_MONGODB_URL="${LAPOR_MONGODB_URL:-mongodb://127.0.0.1:27017/lapor?maxPoolSize=10}"
 
 port_of() {
   local name=$1 default=$2 var
