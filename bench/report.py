@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,15 @@ class Figures:
         self.p99 = self.med(lambda c: c.steady.assign_p99_ms)
         self.rss = {s: self.med(_rss(s)) for s in SERVICES}
         self.processes = list(cycles[0].saturation.cpu_ms_per_complaint) if cycles else []
+        # What the machine's cores allow at the CPU a complaint costs (the load generator's
+        # own share left out), and what CPU per complaint the ratio target would allow.
+        self.cores = os.cpu_count() or 1
+        self.cpu_total = sum(self.med(_cpu(n)) for n in self.processes if n != "bench")
+        self.ceiling = 1000 * self.cores / self.cpu_total if self.cpu_total else math.nan
+        self.ceiling_ratio = self.ceiling / self.raw_hop if self.raw_hop else math.nan
+        self.target_budget_ms = (
+            1000 * self.cores / (TARGET_RATIO * self.raw_hop) if self.raw_hop else math.nan
+        )
 
     def med(self, get: Getter) -> float:
         return median(get(c) for c in self.cycles) if self.cycles else math.nan
@@ -194,6 +204,12 @@ def _details(f: Figures) -> list[str]:
             "CPU ms per complaint at saturation (median of runs):",
             f"  {cpu}",
             f"  machine busy during saturation: {busy}% of all cores (other load counts too)",
+            f"  all but the load generator: {_fmt(f.cpu_total, 1)} ms per complaint, so "
+            f"{f.cores} cores allow at most {_fmt(f.ceiling, 1)} complaints/s "
+            f"({_fmt(100 * f.ceiling_ratio, 2)}% of the raw hop; the pipeline reached "
+            f"{_fmt(100 * f.pipeline / f.ceiling, 0)}% of that)",
+            f"  the {TARGET_RATIO:.0%} target would allow {_fmt(f.target_budget_ms, 2)} ms of CPU "
+            f"per complaint in all (RabbitMQ alone used {_fmt(f.med(_cpu('rabbitmq')), 1)})",
         ]
         unlimited = sorted(q for q, n in f.cycles[0].prefetch.items() if n == 0)
         lines.append(
@@ -276,6 +292,10 @@ def summary(f: Figures, *, settings: dict[str, Any]) -> dict[str, Any]:
         "rss_mib": {s: _round(v, 1) for s, v in f.rss.items()},
         "hwm_mib": {s: med(_hwm(s)) for s in SERVICES},
         "cpu_ms_per_complaint": {n: med(_cpu(n)) for n in f.processes},
+        "cpu_ms_per_complaint_total": _round(f.cpu_total, 1),
+        "cpu_ceiling_per_s": _round(f.ceiling, 1),
+        "ratio_cpu_ceiling_over_raw": _round(f.ceiling_ratio, 4),
+        "cpu_ms_per_complaint_target_allows": _round(f.target_budget_ms, 2),
         "consumers_unlimited_prefetch": sum(
             1 for n in (f.cycles[0].prefetch.values() if f.cycles else []) if n == 0
         ),
