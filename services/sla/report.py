@@ -213,6 +213,10 @@ def ranking_chart(ranked: Sequence[OpdFigures]) -> str:
 
 
 # --- HTML and PDF ------------------------------------------------------------------------
+def _long_date(value: datetime, tz: ZoneInfo) -> str:
+    """ "20 Maret 2026": the date of `value` in the report's time zone."""
+    local = value.astimezone(tz)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def render_html(report: Report) -> str:
@@ -227,10 +231,7 @@ def render_html(report: Report) -> str:
     env.filters["angka"] = format_number
     env.filters["persen"] = format_share
     env.filters["status"] = lambda value: _STATUS.get(value, value)
-    env.filters["tanggal"] = lambda value: (
-        f"{value.astimezone(report.tz).day} {MONTHS[value.astimezone(report.tz).month - 1]} "
-        f"{value.astimezone(report.tz).year}"
-    )
+    env.filters["tanggal"] = lambda value: _long_date(value, report.tz)
     ranked = rank_by_timeliness(report.stats.by_opd)
     busiest = sorted(
         (r for r in report.stats.by_opd if r.code and r.figures.received),
