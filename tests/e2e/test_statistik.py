@@ -123,50 +123,21 @@ async def test_figures_follow_the_staff_actions(
                 client, routing(f"/api/v1/complaints/{tid}/disposition"), {"opd": code}, OPERATOR
             )
         c0, c1, c2, c3, c4, c5 = ids
-        await _post(
-            client,
-            routing(f"/api/v1/complaints/{c0}/responses"),
-            {"text": "Jadwal pelayanan sudah kami tertibkan."},
-            opd("DINKES"),
-        )
-        await _post(
-            client,
-            routing(f"/api/v1/complaints/{c1}/responses"),
-            {"text": "Obat sudah dikirim hari ini."},
-            opd("DINKES"),
-        )
-        await _post(
-            client, routing(f"/api/v1/complaints/{c1}/resolve"), {"text": "Selesai."}, opd("DINKES")
-        )
-        # DPUPR: the bridge in the housing area is not its road: bukan wewenang, to DISPERKIM
-        await _post(
-            client,
-            routing(f"/api/v1/complaints/{c2}/reject"),
-            {"reason": "Jalan lingkungan permukiman"},
-            opd("DPUPR"),
-        )
-        await _post(
-            client, routing(f"/api/v1/complaints/{c2}/disposition"), {"opd": "DISPERKIM"}, OPERATOR
-        )
-        await _post(
-            client,
-            routing(f"/api/v1/complaints/{c2}/responses"),
-            {"text": "Tim kami meninjau lokasi."},
-            opd("DISPERKIM"),
-        )
-        await _post(client, routing(f"/api/v1/complaints/{c2}/resolve"), {}, opd("DISPERKIM"))
-        await _post(
-            client,
-            routing(f"/api/v1/complaints/{c4}/responses"),
-            {"text": "Sedang kami periksa."},
-            opd("DISDIK"),
-        )
-        await _post(
-            client,
-            routing(f"/api/v1/complaints/{c5}/resolve"),
-            {"text": "Atap sudah diperbaiki."},
-            opd("DISDIK"),
-        )
+        # then the OPDs act, in this order: (complaint, action, body, who)
+        actions: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
+            (c0, "responses", {"text": "Jadwal pelayanan sudah kami tertibkan."}, opd("DINKES")),
+            (c1, "responses", {"text": "Obat sudah dikirim hari ini."}, opd("DINKES")),
+            (c1, "resolve", {"text": "Selesai."}, opd("DINKES")),
+            # DPUPR: the bridge in the housing area is not its road: bukan wewenang, to DISPERKIM
+            (c2, "reject", {"reason": "Jalan lingkungan permukiman"}, opd("DPUPR")),
+            (c2, "disposition", {"opd": "DISPERKIM"}, OPERATOR),
+            (c2, "responses", {"text": "Tim kami meninjau lokasi."}, opd("DISPERKIM")),
+            (c2, "resolve", {}, opd("DISPERKIM")),
+            (c4, "responses", {"text": "Sedang kami periksa."}, opd("DISDIK")),
+            (c5, "resolve", {"text": "Atap sudah diperbaiki."}, opd("DISDIK")),
+        ]
+        for tid, action, payload, who in actions:
+            await _post(client, routing(f"/api/v1/complaints/{tid}/{action}"), payload, who)
         del c3  # left untouched at DPUPR
         # reporters rate by SMS (JSON gateway), each from the number that reported
         for n, tid, score in ((1, c1, 4), (2, c2, 2), (5, c5, 5)):
