@@ -156,10 +156,9 @@ class CaseFacts(BaseModel):
         return pack_cell(self.cell())
 
     def to_mongo(self) -> Document:
-        """The `case_stats` document."""
+        """The `case_stats` document (`open` is derived on load, not stored)."""
         doc = self.model_dump(mode="python", by_alias=True)
         doc["_id"] = self.tracking_id
-        doc["open"] = self.open
         return doc
 
 

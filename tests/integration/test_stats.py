@@ -42,7 +42,7 @@ from shared.contracts.events import (
 from shared.contracts.types import Channel, RoutingMethod, Status
 from shared.directory import load_directory
 from shared.mongo import Database
-from shared.store.stats import PeriodStats, read_period_stats
+from shared.store.stats import CaseFacts, PeriodStats, read_period_stats
 from tests.integration.test_sla_clocks import Sla, make_sla
 from tests.integration.test_sla_clocks import broker as broker
 
@@ -435,7 +435,7 @@ async def check_each_complaint_facts_match_the_script(played: list[Case], db: Da
             "days": doc["follow_up_days"],
             "decided": doc["follow_up_decided"],
             "on_time": doc["follow_up_on_time"],
-            "open": bool(doc["open"]),
+            "open": bool(CaseFacts.model_validate(doc).open),
             "breaches": doc["breached_follow_up"] + doc["breached_completion"],
             "verification_breaches": doc["breached_verification"],
             "rating": doc["rating"],

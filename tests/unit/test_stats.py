@@ -154,6 +154,13 @@ async def test_a_complaints_facts() -> None:
     assert "text" not in f.to_mongo() and "jalan" not in str(f.to_mongo())  # no content kept
 
 
+def test_open_is_derived_also_for_documents_that_stored_it() -> None:
+    """Older `case_stats` documents carry an `open` field: loading ignores it."""
+    assert "open" not in CaseFacts.model_validate({"_id": TID}).to_mongo()
+    assert CaseFacts.model_validate({"_id": TID, "resolved": 1, "open": 1}).open == 0
+    assert CaseFacts.model_validate({"_id": TID, "open": 0}).open == 1
+
+
 async def test_order_and_repetition_of_events_do_not_change_the_facts() -> None:
     """Every event has its own queue: any order, any redelivery, the same facts."""
     r, store = recorder()
