@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -63,16 +63,18 @@ class ClockStore(Protocol):
     async def load_clock(self, tracking_id: str) -> Clock | None:
         """The case's clock, or None."""
 
-    async def save_stage(
-        self, *, tracking_id: str, stage: Stage, clock: StageClock, opd: str | None
+    async def save_stages(
+        self, *, tracking_id: str, stages: Mapping[Stage, StageClock], opd: str | None
     ) -> None:
-        """Write one stage (and the case's agency when given)."""
+        """Write these stages (and the case's agency when given) in one update."""
 
     async def set_paused(self, *, tracking_id: str, paused_at: datetime | None) -> None:
         """Record (or clear) a pause."""
 
-    async def add_timers(self, *, tracking_id: str, opd: str | None, plan: StagePlan) -> None:
-        """Schedule a stage's timers (idempotent: a timer is identified by what and when)."""
+    async def add_timers(
+        self, *, tracking_id: str, opd: str | None, plans: Sequence[StagePlan]
+    ) -> None:
+        """Schedule stages' timers (idempotent: a timer is identified by what and when)."""
 
     async def cancel_timers(self, *, tracking_id: str, stages: Sequence[Stage]) -> None:
         """Cancel the pending timers of these stages."""

@@ -75,11 +75,10 @@ class TimerScanner:
             claimed = await self.store.claim_firing(timer_id=timer.id, outbox=[entry], fired_at=now)
             if claimed and timer.kind is TimerKind.BREACH:
                 self.metrics.breaches.labels(stage=timer.stage.value, opd=timer.opd or "none").inc()
-                await self.store.save_stage(
+                await self.store.save_stages(
                     tracking_id=timer.tracking_id,
-                    stage=timer.stage,
+                    stages={timer.stage: stage.model_copy(update={"breached_at": timer.due_at})},
                     opd=None,
-                    clock=stage.model_copy(update={"breached_at": timer.due_at}),
                 )
                 if self.stats is not None:
                     await self.stats.record(timer.tracking_id, StatsRecorder.breached(timer.stage))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from services.sla.metrics import SlaMetrics
-from services.sla.plan import plan_stage, remaining_working_days
+from services.sla.plan import StagePlan, plan_stage, remaining_working_days
 from services.sla.ports import Clock, ClockStore, StageClock
 from services.sla.stats import Change, StatsRecorder
 from services.sla.workcalendar import WorkingDayCalendar
@@ -49,6 +49,20 @@ class SlaPolicy:
 
 
 @dataclass
+class _Writes:
+    """The clock writes one event causes, made together by `SlaService._save`."""
+
+    stages: dict[Stage, StageClock] = field(default_factory=dict)
+    opd: str | None = None  # the case's agency, when a started stage gives one
+    cancel: list[Stage] = field(default_factory=list)
+    plans: dict[str | None, list[StagePlan]] = field(default_factory=dict)  # by agency
+
+    def started(self) -> list[Stage]:
+        """The stages this event starts (or restarts)."""
+        return [plan.stage for plans in self.plans.values() for plan in plans]
+
+
+@dataclass
 class SlaService:
     """Stage clocks, driven by case events. Every handler is idempotent."""
 
@@ -69,17 +83,14 @@ class SlaService:
             else self.calendar.add_calendar_days(start, p.completion_days)
         )
         async with self.locks.hold(event.tracking_id):
-            clock = await self.store.load_clock(event.tracking_id)
-            if clock is None or Stage.VERIFICATION not in clock.stages:
-                await self._start(
-                    event.tracking_id,
-                    Stage.VERIFICATION,
-                    start,
-                    self.calendar.due(start, p.verification_days),
-                    opd=None,
-                )
-            if clock is None or Stage.COMPLETION not in clock.stages:
-                await self._start(event.tracking_id, Stage.COMPLETION, start, completion, opd=None)
+            clock = await self._clock(event.tracking_id)
+            w = _Writes()
+            if Stage.VERIFICATION not in clock.stages:
+                due = self.calendar.due(start, p.verification_days)
+                self._start(w, Stage.VERIFICATION, start, due, opd=None)
+            if Stage.COMPLETION not in clock.stages:
+                self._start(w, Stage.COMPLETION, start, completion, opd=None)
+            await self._save(clock, w)
             await self._record(event.tracking_id, StatsRecorder.received(event))
 
     async def on_assigned(self, *, event: ComplaintAssigned) -> None:
@@ -88,17 +99,16 @@ class SlaService:
             clock = await self._clock(event.tracking_id)
             if self.stats is not None:
                 await self._record(event.tracking_id, self.stats.assigned(event))
-            await self._meet(clock, Stage.VERIFICATION, event.assigned_at)
+            w = _Writes()
+            self._meet(w, clock, Stage.VERIFICATION, event.assigned_at)
             follow_up = clock.stages.get(Stage.FOLLOW_UP)
-            if follow_up is not None and follow_up.started_at >= event.assigned_at:
-                return  # this disposition (or a later one) was handled already
-            await self._cancel_timers(clock, [Stage.FOLLOW_UP])
-            if event.external:
-                return  # forwarded outside the pemda: no OPD follow-up clock
-            due = self.calendar.due(event.assigned_at, self.policy.follow_up_days)
-            await self._start(
-                event.tracking_id, Stage.FOLLOW_UP, event.assigned_at, due, opd=event.opd
-            )
+            # Unless this disposition (or a later one) was handled already:
+            if follow_up is None or follow_up.started_at < event.assigned_at:
+                self._cancel_timers(w, clock, [Stage.FOLLOW_UP])
+                if not event.external:  # forwarded outside the pemda: no OPD follow-up clock
+                    due = self.calendar.due(event.assigned_at, self.policy.follow_up_days)
+                    self._start(w, Stage.FOLLOW_UP, event.assigned_at, due, opd=event.opd)
+            await self._save(clock, w)
 
     async def on_held(self, *, event: ComplaintHeldForVerification) -> None:
         """Bukan wewenang: the follow-up stops, verification starts again."""
@@ -110,11 +120,11 @@ class SlaService:
             verification = clock.stages.get(Stage.VERIFICATION)
             if verification is not None and verification.started_at >= event.occurred_at:
                 return
-            await self._cancel(clock, [Stage.FOLLOW_UP, Stage.AUTO_CLOSE], event.occurred_at)
+            w = _Writes()
+            self._cancel(w, clock, [Stage.FOLLOW_UP, Stage.AUTO_CLOSE], event.occurred_at)
             due = self.calendar.due(event.occurred_at, self.policy.verification_days)
-            await self._start(
-                event.tracking_id, Stage.VERIFICATION, event.occurred_at, due, opd=None
-            )
+            self._start(w, Stage.VERIFICATION, event.occurred_at, due, opd=None)
+            await self._save(clock, w)
 
     async def on_responded(self, *, event: ComplaintResponded) -> None:
         """A follow-up meets the OPD's stage and starts the auto-close clock (10 HK)."""
@@ -123,15 +133,14 @@ class SlaService:
             follow_up = clock.stages.get(Stage.FOLLOW_UP)
             due_at = follow_up.due_at if follow_up is not None else None
             await self._record(event.tracking_id, StatsRecorder.responded(event, due_at=due_at))
-            await self._meet(clock, Stage.FOLLOW_UP, event.responded_at)
+            w = _Writes()
+            self._meet(w, clock, Stage.FOLLOW_UP, event.responded_at)
             auto = clock.stages.get(Stage.AUTO_CLOSE)
-            if auto is not None and auto.started_at >= event.responded_at:
-                return
-            await self._cancel_timers(clock, [Stage.AUTO_CLOSE])
-            due = self.calendar.due(event.responded_at, self.policy.auto_close_days)
-            await self._start(
-                event.tracking_id, Stage.AUTO_CLOSE, event.responded_at, due, opd=event.opd
-            )
+            if auto is None or auto.started_at < event.responded_at:  # not handled yet
+                self._cancel_timers(w, clock, [Stage.AUTO_CLOSE])
+                due = self.calendar.due(event.responded_at, self.policy.auto_close_days)
+                self._start(w, Stage.AUTO_CLOSE, event.responded_at, due, opd=event.opd)
+            await self._save(clock, w)
 
     async def on_reporter_reply(self, *, event: ComplaintFollowUpReceived) -> None:
         """The reporter answered: the case must not close itself."""
@@ -139,16 +148,20 @@ class SlaService:
             clock = await self._clock(event.tracking_id)
             auto = clock.stages.get(Stage.AUTO_CLOSE)
             if auto is not None and auto.started_at <= event.received_at:
-                await self._cancel(clock, [Stage.AUTO_CLOSE], event.received_at)
+                w = _Writes()
+                self._cancel(w, clock, [Stage.AUTO_CLOSE], event.received_at)
+                await self._save(clock, w)
 
     async def on_resolved(self, *, event: ComplaintResolved) -> None:
         """Selesai: completion is met; every other clock stops."""
         async with self.locks.hold(event.tracking_id):
             await self._record(event.tracking_id, StatsRecorder.resolved(event))
             clock = await self._clock(event.tracking_id)
-            await self._meet(clock, Stage.COMPLETION, event.resolved_at)
-            await self._meet(clock, Stage.FOLLOW_UP, event.resolved_at)
-            await self._cancel(clock, [Stage.VERIFICATION, Stage.AUTO_CLOSE], event.resolved_at)
+            w = _Writes()
+            self._meet(w, clock, Stage.COMPLETION, event.resolved_at)
+            self._meet(w, clock, Stage.FOLLOW_UP, event.resolved_at)
+            self._cancel(w, clock, [Stage.VERIFICATION, Stage.AUTO_CLOSE], event.resolved_at)
+            await self._save(clock, w)
 
     async def on_status_changed(self, *, event: ComplaintStatusChanged) -> None:
         """Tunda pauses every open clock, resuming restarts them; arsip stops them."""
@@ -158,7 +171,9 @@ class SlaService:
             if event.status is Status.TUNDA:
                 await self._pause(clock, event.changed_at)
             elif event.status is Status.ARSIP:
-                await self._cancel(clock, list(Stage), event.changed_at)
+                w = _Writes()
+                self._cancel(w, clock, list(Stage), event.changed_at)
+                await self._save(clock, w)
             elif event.previous_status is Status.TUNDA:
                 await self._resume(clock, event.changed_at)
 
@@ -168,6 +183,8 @@ class SlaService:
             await self._record(event.tracking_id, StatsRecorder.rated(event))
 
     # --- machinery -----------------------------------------------------------------------
+    # A handler plans its clock writes into a _Writes and makes them in _save: one update of
+    # the clock, then the timers it cancels, then one batch of new timers.
     async def _record(self, tracking_id: str, change: Change) -> None:
         if self.stats is not None:
             await self.stats.record(tracking_id, change)
@@ -176,15 +193,12 @@ class SlaService:
         clock = await self.store.load_clock(tracking_id)
         return clock or Clock.model_validate({"_id": tracking_id})
 
-    async def _start(
-        self,
-        tracking_id: str,
-        stage: Stage,
-        started_at: datetime,
-        due_at: datetime,
-        *,
-        opd: str | None,
+    def _start(
+        self, w: _Writes, stage: Stage, started_at: datetime, due_at: datetime, *, opd: str | None
     ) -> None:
+        w.stages[stage] = StageClock(started_at=started_at, due_at=due_at)
+        if opd is not None:
+            w.opd = opd
         plan = plan_stage(
             self.calendar,
             stage=stage,
@@ -192,63 +206,58 @@ class SlaService:
             due_at=due_at,
             reminder_lead=self.policy.reminder_lead,
         )
-        await self.store.save_stage(
-            tracking_id=tracking_id,
-            stage=stage,
-            opd=opd,
-            clock=StageClock(started_at=started_at, due_at=due_at),
-        )
-        await self.store.add_timers(tracking_id=tracking_id, opd=opd, plan=plan)
-        log.info("stage started", extra={"tracking_id": tracking_id, "stage": stage.value})
+        w.plans.setdefault(opd, []).append(plan)
 
-    async def _meet(self, clock: Clock, stage: Stage, at: datetime) -> None:
+    def _meet(self, w: _Writes, clock: Clock, stage: Stage, at: datetime) -> None:
         current = clock.stages.get(stage)
         if current is None or not current.open:
             return
-        await self.store.save_stage(
-            tracking_id=clock.tracking_id,
-            stage=stage,
-            opd=None,
-            clock=current.model_copy(update={"met_at": at}),
-        )
-        await self._cancel_timers(clock, [stage])
+        w.stages[stage] = current.model_copy(update={"met_at": at})
+        self._cancel_timers(w, clock, [stage])
 
-    async def _cancel(self, clock: Clock, stages: list[Stage], at: datetime) -> None:
+    def _cancel(self, w: _Writes, clock: Clock, stages: list[Stage], at: datetime) -> None:
         for stage in stages:
             current = clock.stages.get(stage)
             if current is not None and current.open:
-                await self.store.save_stage(
-                    tracking_id=clock.tracking_id,
-                    stage=stage,
-                    opd=None,
-                    clock=current.model_copy(update={"cancelled_at": at}),
-                )
-        await self._cancel_timers(clock, stages)
+                w.stages[stage] = current.model_copy(update={"cancelled_at": at})
+        self._cancel_timers(w, clock, stages)
 
-    async def _cancel_timers(self, clock: Clock, stages: list[Stage]) -> None:
+    @staticmethod
+    def _cancel_timers(w: _Writes, clock: Clock, stages: list[Stage]) -> None:
         # A stage's timers are added after the stage is saved: no stage, no timers to find.
-        started = [stage for stage in stages if stage in clock.stages]
-        if started:
-            await self.store.cancel_timers(tracking_id=clock.tracking_id, stages=started)
+        w.cancel += [s for s in stages if s in clock.stages and s not in w.cancel]
+
+    async def _save(self, clock: Clock, w: _Writes) -> None:
+        tracking_id = clock.tracking_id
+        if w.stages:
+            await self.store.save_stages(tracking_id=tracking_id, stages=w.stages, opd=w.opd)
+        if w.cancel:  # before the new timers: a restarted stage may reuse their ids
+            await self.store.cancel_timers(tracking_id=tracking_id, stages=w.cancel)
+        for opd, plans in w.plans.items():
+            await self.store.add_timers(tracking_id=tracking_id, opd=opd, plans=plans)
+        for stage in w.started():
+            log.info("stage started", extra={"tracking_id": tracking_id, "stage": stage.value})
 
     async def _pause(self, clock: Clock, at: datetime) -> None:
         if clock.paused_at is not None:
             return
         await self.store.set_paused(tracking_id=clock.tracking_id, paused_at=at)
-        await self._cancel_timers(clock, list(Stage))
+        w = _Writes()
+        self._cancel_timers(w, clock, list(Stage))
+        await self._save(clock, w)
 
     async def _resume(self, clock: Clock, at: datetime) -> None:
         if clock.paused_at is None:
             return
+        w = _Writes()
         for stage, current in clock.stages.items():
             if not current.open:
                 continue
             left = remaining_working_days(
                 self.calendar, paused_at=clock.paused_at, due_at=current.due_at
             )
-            await self._start(
-                clock.tracking_id, stage, at, self.calendar.due(at, left), opd=clock.opd
-            )
+            self._start(w, stage, at, self.calendar.due(at, left), opd=clock.opd)
+        await self._save(clock, w)
         await self.store.set_paused(tracking_id=clock.tracking_id, paused_at=None)
 
     async def refresh_open_gauge(self) -> None:

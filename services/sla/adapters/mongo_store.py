@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pymongo import ASCENDING
@@ -61,11 +61,14 @@ class MongoClockStore:
         doc = await self._clocks.find_one({"_id": tracking_id})
         return None if doc is None else Clock.model_validate(doc)
 
-    async def save_stage(
-        self, *, tracking_id: str, stage: Stage, clock: StageClock, opd: str | None
+    async def save_stages(
+        self, *, tracking_id: str, stages: Mapping[Stage, StageClock], opd: str | None
     ) -> None:
-        """Write one stage."""
-        fields: Document = {f"stages.{stage.value}": clock.model_dump(mode="python")}
+        """Write these stages in one update."""
+        fields: Document = {
+            f"stages.{stage.value}": clock.model_dump(mode="python")
+            for stage, clock in stages.items()
+        }
         if opd is not None:
             fields["opd"] = opd
         await self._clocks.update_one({"_id": tracking_id}, {"$set": fields}, upsert=True)
@@ -76,7 +79,9 @@ class MongoClockStore:
             {"_id": tracking_id}, {"$set": {"paused_at": paused_at}}, upsert=True
         )
 
-    async def add_timers(self, *, tracking_id: str, opd: str | None, plan: StagePlan) -> None:
+    async def add_timers(
+        self, *, tracking_id: str, opd: str | None, plans: Sequence[StagePlan]
+    ) -> None:
         """Insert each timer; one cancelled before comes back (never one that fired).
 
         A stage restarted with the same deadline (bukan wewenang and a new disposition on
@@ -93,6 +98,7 @@ class MongoClockStore:
                 "opd": opd,
                 "state": "pending",
             }
+            for plan in plans
             for timer in plan.timers
         ]
         if not docs:
