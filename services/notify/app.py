@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pymongo.errors import PyMongoError
 
 from services.notify.adapters.kannel import KannelGateway
 from services.notify.adapters.mongo_store import MongoCaseReader, MongoNotificationLog
@@ -20,13 +21,16 @@ from services.notify.render import Templates, default_templates_dir
 from services.notify.service import SERVICE, NotifyService
 from services.notify.settings import NotifySettings
 from shared.directory import load_directory
-from shared.http import SecurityHeaders
+from shared.http import SecurityHeaders, document_errors, install_error_handlers
 from shared.messaging.retry import RetryPolicy, declare_retry_topology
 from shared.messaging.topology import Queues
 from shared.observability import configure_logging, new_registry
 from shared.runtime import Runtime, mount_ops, service_lifespan
 
 __all__ = ["create_app"]
+
+# The error answers of notify's HTTP operations besides 422 (published in its OpenAPI).
+NOTIFY_API_ERRORS: dict[str, tuple[int, ...]] = {"GET /sms/dlr": (404, 503)}
 
 
 def create_app(settings: NotifySettings | None = None) -> FastAPI:
@@ -102,6 +106,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Lapor notify", version="1", lifespan=lifespan)
     app.add_middleware(SecurityHeaders)
+    install_error_handlers(app, unavailable=PyMongoError)  # store down: 503, the gateway retries
+    document_errors(app, NOTIFY_API_ERRORS)
     mount_ops(app, runtime)
     app.state.broker = runtime.broker  # for `faststream docs gen` (AsyncAPI)
     app.include_router(delivery_reports(service))
@@ -116,9 +122,10 @@ def delivery_reports(service: NotifyService) -> APIRouter:
     async def sms_delivery_report(
         n: Annotated[str, Query(min_length=1, max_length=64)],
         type: Annotated[int, Query(ge=0, le=255)],
-    ) -> PlainTextResponse:
-        found = await service.record_delivery_report(notification_id=n, report=type)
-        return PlainTextResponse("ok" if found else "unknown", status_code=200 if found else 404)
+    ) -> Response:
+        if await service.record_delivery_report(notification_id=n, report=type):
+            return PlainTextResponse("ok")
+        return JSONResponse({"detail": "Notifikasi tidak dikenal"}, status_code=404)
 
     return router
 
