@@ -166,13 +166,15 @@ def _report(
         "seconds": round(elapsed),
         "interrupted": interrupted,
     }
-    result = summary(figures, settings=settings)
+    result = summary(figures, settings=settings, steady_rate=config.steady_rate)
     baseline = out.trees.get("baseline")
     if baseline is not None:
         before = Figures(out.raw, baseline.cycles, baseline.scale)
         print()
         print(comparison(before, figures, baseline=baseline.tree, current=current.tree))
-        result["baseline"] = summary(before, settings={"services_dir": str(baseline.tree)})
+        result["baseline"] = summary(
+            before, settings={"services_dir": str(baseline.tree)}, steady_rate=config.steady_rate
+        )
     print(json.dumps(result))
 
 
