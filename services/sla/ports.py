@@ -64,9 +64,15 @@ class ClockStore(Protocol):
         """The case's clock, or None."""
 
     async def save_stages(
-        self, *, tracking_id: str, stages: Mapping[Stage, StageClock], opd: str | None
+        self,
+        *,
+        tracking_id: str,
+        stages: Mapping[Stage, StageClock],
+        opd: str | None,
+        resume: bool = False,
     ) -> None:
-        """Write these stages (and the case's agency when given) in one update."""
+        """Write these stages (and the case's agency when given; with `resume`, the end of
+        the pause) in one update."""
 
     async def set_paused(self, *, tracking_id: str, paused_at: datetime | None) -> None:
         """Record (or clear) a pause."""

@@ -56,6 +56,7 @@ class _Writes:
     opd: str | None = None  # the case's agency, when a started stage gives one
     cancel: list[Stage] = field(default_factory=list)
     plans: dict[str | None, list[StagePlan]] = field(default_factory=dict)  # by agency
+    resume: bool = False  # the clock's pause ends with this write
 
     def started(self) -> list[Stage]:
         """The stages this event starts (or restarts)."""
@@ -228,13 +229,19 @@ class SlaService:
         w.cancel += [s for s in stages if s in clock.stages and s not in w.cancel]
 
     async def _save(self, clock: Clock, w: _Writes) -> None:
+        # Timers first, the clock last: a redelivered event is judged by the clock, so the
+        # clock must not show a stage as started before its timers exist. A timer written
+        # for a clock write that then failed is harmless: the scanner fires a timer only if
+        # its stage is open in the clock with the same deadline, and cancels it otherwise.
         tracking_id = clock.tracking_id
-        if w.stages:
-            await self.store.save_stages(tracking_id=tracking_id, stages=w.stages, opd=w.opd)
         if w.cancel:  # before the new timers: a restarted stage may reuse their ids
             await self.store.cancel_timers(tracking_id=tracking_id, stages=w.cancel)
         for opd, plans in w.plans.items():
             await self.store.add_timers(tracking_id=tracking_id, opd=opd, plans=plans)
+        if w.stages or w.resume:
+            await self.store.save_stages(
+                tracking_id=tracking_id, stages=w.stages, opd=w.opd, resume=w.resume
+            )
         for stage in w.started():
             log.info("stage started", extra={"tracking_id": tracking_id, "stage": stage.value})
 
@@ -257,8 +264,8 @@ class SlaService:
                 self.calendar, paused_at=clock.paused_at, due_at=current.due_at
             )
             self._start(w, stage, at, self.calendar.due(at, left), opd=clock.opd)
+        w.resume = True  # in the same write as the new deadlines: never extended twice
         await self._save(clock, w)
-        await self.store.set_paused(tracking_id=clock.tracking_id, paused_at=None)
 
     async def refresh_open_gauge(self) -> None:
         """Set `lapor_complaints_open{stage}` from the store."""

@@ -10,11 +10,13 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aio_pika
 import pytest
 from faststream.rabbit import RabbitBroker
+from pymongo.errors import AutoReconnect
 
 from services.sla.adapters.mongo_store import MongoClockStore
 from services.sla.metrics import SlaMetrics
@@ -27,11 +29,12 @@ from shared.contracts.events import (
     ComplaintReceived,
     ComplaintResponded,
     ComplaintStatusChanged,
+    Event,
 )
 from shared.contracts.types import Channel, RoutingMethod, Stage, Status
 from shared.locks import KeyedLock
 from shared.messaging.topology import declare_topology
-from shared.mongo import SLA_CLOCKS, SLA_FIRED, Database, ensure_indexes
+from shared.mongo import SLA_CLOCKS, SLA_FIRED, SLA_TIMERS, Database, ensure_indexes
 from shared.observability import new_registry
 from shared.outbox import OutboxRelay
 
@@ -283,3 +286,110 @@ def test_times_are_reported_in_utc_in_the_store() -> None:
     # Guard for the helpers above: WIB is UTC+7.
     assert wib(2026, 3, 25, 16, 0).astimezone(UTC) == datetime(2026, 3, 25, 9, 0, tzinfo=UTC)
     assert timedelta(hours=7) == wib(2026, 1, 1).utcoffset()
+
+
+class FailingWrite:
+    """The store, but its `fail_at`-th write raises once: a store error mid-handler."""
+
+    def __init__(self, store: MongoClockStore, fail_at: int) -> None:
+        self.store, self.fail_at, self.writes = store, fail_at, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)  # reads go through
+
+    async def _write(self, name: str, **kwargs: Any) -> None:
+        self.writes += 1
+        if self.writes == self.fail_at:
+            raise AutoReconnect("injected")
+        await getattr(self.store, name)(**kwargs)
+
+    async def save_stages(self, **kwargs: Any) -> None:
+        await self._write("save_stages", **kwargs)
+
+    async def add_timers(self, **kwargs: Any) -> None:
+        await self._write("add_timers", **kwargs)
+
+    async def cancel_timers(self, **kwargs: Any) -> None:
+        await self._write("cancel_timers", **kwargs)
+
+    async def set_paused(self, **kwargs: Any) -> None:
+        await self._write("set_paused", **kwargs)
+
+
+def _life_of(tid: str) -> list[Event]:
+    """Receipt, disposition, re-disposition, tunda, resumption, a tindak lanjut."""
+    change = {"tracking_id": tid, "correlation_id": tid}
+    hold = ComplaintStatusChanged(
+        correlation_id=tid,
+        tracking_id=tid,
+        status=Status.TUNDA,
+        previous_status=Status.DIDISPOSISIKAN,
+        changed_at=wib(2026, 12, 2, 10, 0),
+    )
+    resume = hold.model_copy(
+        update={
+            "status": Status.DIDISPOSISIKAN,
+            "previous_status": Status.TUNDA,
+            "changed_at": wib(2026, 12, 10, 10, 0),
+        }
+    )
+    return [
+        received(wib(2026, 11, 30, 9, 0), tid),
+        assigned(wib(2026, 11, 30, 10, 0)).model_copy(update=change),
+        assigned(wib(2026, 12, 1, 9, 0), opd="DISPERKIM").model_copy(update=change),
+        hold,
+        resume,
+        responded(wib(2026, 12, 14, 9, 0)).model_copy(update=change),
+    ]
+
+
+async def _play(service: SlaService, events: list[Event]) -> int:
+    """Deliver each event; one that fails is delivered again. Returns the failures."""
+    handlers = {
+        ComplaintReceived: service.on_received,
+        ComplaintAssigned: service.on_assigned,
+        ComplaintStatusChanged: service.on_status_changed,
+        ComplaintResponded: service.on_responded,
+    }
+    failures = 0
+    for event in events:
+        handle = handlers[type(event)]
+        try:
+            await handle(event=event)  # type: ignore[operator]
+        except AutoReconnect:
+            failures += 1
+            await handle(event=event)  # type: ignore[operator]  # the redelivery
+    return failures
+
+
+async def _state(db: Database, tid: str) -> tuple[object, list[tuple[object, ...]]]:
+    clock = await db[SLA_CLOCKS].find_one({"_id": tid})
+    assert clock is not None
+    timers = [
+        (t["stage"], t["kind"], t["fire_at"], t["due_at"], t["state"])
+        async for t in db[SLA_TIMERS].find({"tracking_id": tid})
+    ]
+    return {k: v for k, v in clock.items() if k != "_id"}, sorted(timers, key=str)
+
+
+async def test_a_store_error_at_any_write_then_the_redelivery_leave_the_same_clock(
+    sla: Sla, db: Database
+) -> None:
+    reference = "LPR-261130-REF00"
+    counter = FailingWrite(MongoClockStore(db), fail_at=0)
+    sla.service.store = counter
+    assert await _play(sla.service, _life_of(reference)) == 0
+    expected = await _state(db, reference)
+    clock, timers = expected
+    assert isinstance(clock, dict) and clock["paused_at"] is None
+    for stage in clock["stages"].values():  # every open stage has its timers
+        assert (
+            stage["met_at"]
+            or stage["cancelled_at"]
+            or any(t[3] == stage["due_at"] and t[4] == "pending" for t in timers)
+        )
+    for k in range(1, counter.writes + 1):
+        tid = f"LPR-261130-F{k:04d}"
+        sla.service.store = FailingWrite(MongoClockStore(db), fail_at=k)
+        assert await _play(sla.service, _life_of(tid)) == 1
+        assert await _state(db, tid) == expected, f"a failure at write {k}"

@@ -62,15 +62,22 @@ class MongoClockStore:
         return None if doc is None else Clock.model_validate(doc)
 
     async def save_stages(
-        self, *, tracking_id: str, stages: Mapping[Stage, StageClock], opd: str | None
+        self,
+        *,
+        tracking_id: str,
+        stages: Mapping[Stage, StageClock],
+        opd: str | None,
+        resume: bool = False,
     ) -> None:
-        """Write these stages in one update."""
+        """Write these stages (and the agency; with `resume`, the pause's end) in one update."""
         fields: Document = {
             f"stages.{stage.value}": clock.model_dump(mode="python")
             for stage, clock in stages.items()
         }
         if opd is not None:
             fields["opd"] = opd
+        if resume:
+            fields["paused_at"] = None
         await self._clocks.update_one({"_id": tracking_id}, {"$set": fields}, upsert=True)
 
     async def set_paused(self, *, tracking_id: str, paused_at: datetime | None) -> None:
