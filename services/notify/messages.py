@@ -5,19 +5,20 @@ job through its header registry, which parses every header back as it is set: ~4
 CPU per mail, 40 % of notify's CPU at saturation (docs/performance.md). The messages are
 simple and always the same shape (a few headers, text and HTML alternatives), so a direct
 writer is short: headers that are not plain ASCII (or are long) are RFC 2047 encoded and
-folded by `email.header.Header`, names by `formataddr`, and each body is 7bit when it is
-plain ASCII with short lines, base64 otherwise.
+folded by `email.header.Header` (in an address, only the name), and each body is 7bit when
+it is plain ASCII with short lines, base64 otherwise.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, getaddresses
 
 from services.notify.render import RenderedEmail
 
@@ -84,10 +85,15 @@ def compose_email(
 ) -> OutgoingMail:
     """A multipart (text and HTML) mail marked automatic; threaded when `thread`."""
     message_id = message_id_for(kind=kind, tracking_id=tracking_id, key=key, domain=identity.domain)
+    reply_to = ", ".join(
+        _mailbox("Reply-To", name, address) for name, address in getaddresses([identity.reply_to])
+    )
+    lines = [
+        f"From: {_mailbox('From', identity.sender_name, identity.sender)}",
+        f"To: {_mailbox('To', to_name, to)}",
+        f"Reply-To: {reply_to}",
+    ]
     headers = [
-        ("From", formataddr((identity.sender_name, identity.sender), charset="utf-8")),
-        ("To", formataddr((to_name or "", to), charset="utf-8")),
-        ("Reply-To", identity.reply_to),
         ("Subject", rendered.subject),
         ("Date", format_datetime(now)),
         ("Message-ID", message_id),
@@ -98,8 +104,8 @@ def compose_email(
     if thread and kind != "diterima":
         first = acknowledgement_id(tracking_id, identity.domain)
         headers += [("In-Reply-To", first), ("References", first)]
-    boundary = f"=_lapor_{secrets.token_hex(12)}"
-    lines = [_header(name, value) for name, value in headers]
+    boundary = f"=_lapor_{secrets.token_hex(8)}"
+    lines += [_header(name, value) for name, value in headers]
     lines += [
         "MIME-Version: 1.0",
         f'Content-Type: multipart/alternative; boundary="{boundary}"',
@@ -119,15 +125,52 @@ def compose_email(
     )
 
 
+_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")  # a word that needs no encoding
+
+
+def _mailbox(header: str, name: str | None, address: str) -> str:
+    """`name <address>`, folded. An ASCII name is quoted where needed. In any other, the
+    words that are not plain atoms are RFC 2047 encoded, a run of them together (so the
+    spaces between them survive), in words of at most 75 characters; the address itself
+    is never encoded."""
+    name = " ".join((name or "").split())
+    if not name or name.isascii():
+        return _fold(header, formataddr((name, address)))
+    words: list[str] = []
+    run: list[str] = []
+    for word in [*name.split(" "), ""]:
+        if word and not _ATOM.fullmatch(word):
+            run.append(word)
+            continue
+        if run:
+            encoded = Header(" ".join(run), "utf-8").encode(linesep=_CRLF, maxlinelen=75)
+            words += encoded.split()
+            run = []
+        if word:
+            words.append(word)
+    return _fold(header, " ".join([*words, f"<{address}>"]))
+
+
+def _fold(header: str, value: str) -> str:
+    """Fold at spaces so that lines stay within 78 characters where words allow."""
+    lines = [f"{header}:"]
+    for word in value.split(" "):
+        if len(lines[-1]) + 1 + len(word) > 78 and lines[-1] != f"{header}:":
+            lines.append("")
+        lines[-1] += f" {word}"
+    return f"{_CRLF}".join(lines).removeprefix(f"{header}: ")
+
+
 def _header(name: str, value: str) -> str:
-    """`Name: value`, RFC 2047 encoded and folded when not short plain ASCII."""
+    """`Name: value` (unstructured), RFC 2047 encoded and folded unless short plain ASCII."""
     value = " ".join(value.split())  # one line: no header injection through rendered text
     line = f"{name}: {value}"
     if value.isascii() and len(line) <= 78:
         return line
-    charset = "us-ascii" if value.isascii() else "utf-8"
-    folded = Header(value, charset, header_name=name).encode(linesep=_CRLF)
-    return f"{name}: {folded}"
+    # Plain ASCII folds at spaces; a word too long for a line is encoded (and so split) too.
+    fits = value.isascii() and all(len(word) <= 70 for word in value.split())
+    folded = Header(value, "us-ascii" if fits else "utf-8", header_name=name)
+    return f"{name}: {folded.encode(linesep=_CRLF, maxlinelen=75)}"
 
 
 def _part(subtype: str, body: str) -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 
 import pytest
@@ -21,7 +23,11 @@ NOW = datetime(2026, 3, 20, 9, 30, tzinfo=UTC)
 
 
 def _compose(
-    rendered: RenderedEmail, *, to_name: str | None = "Budi", thread: bool = True
+    rendered: RenderedEmail,
+    *,
+    to_name: str | None = "Budi",
+    thread: bool = True,
+    identity: MailIdentity = IDENTITY,
 ) -> EmailMessage:
     mail = compose_email(
         rendered=rendered,
@@ -30,12 +36,14 @@ def _compose(
         key="k1",
         to="warga@example.org",
         to_name=to_name,
-        identity=IDENTITY,
+        identity=identity,
         now=NOW,
         thread=thread,
     )
     assert mail.sender == "lapor@linggakab.go.id" and mail.recipients == ("warga@example.org",)
     assert all(len(line) <= 998 for line in mail.data.split(b"\r\n"))
+    head = mail.data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert all(len(word) <= 75 for word in re.findall(r"=\?[^?]+\?[bqBQ]\?[^?]*\?=", head))
     assert b"\n" not in mail.data.replace(b"\r\n", b"")  # CRLF only
     parsed = email.message_from_bytes(mail.data, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
@@ -95,3 +103,30 @@ def test_the_same_notification_keeps_its_message_id() -> None:
     first = _compose(RenderedEmail(subject="s", text="t", html="h"))
     again = _compose(RenderedEmail(subject="s", text="t", html="h"))
     assert first["Message-ID"] == again["Message-ID"]
+
+
+def test_a_reply_to_with_a_non_ascii_name_keeps_its_address() -> None:
+    identity = MailIdentity(
+        sender="lapor@linggakab.go.id",
+        sender_name="Layanan Pengaduan Pemerintah Kabupaten Lingga – Kepulauan Riau",
+        reply_to="Layanan Pengaduan Lingga – Kepri <balas@linggakab.go.id>",
+    )
+    parsed = _compose(RenderedEmail(subject="s", text="t", html="h"), identity=identity)
+    [reply] = parsed["Reply-To"].addresses
+    assert reply.addr_spec == "balas@linggakab.go.id"
+    assert reply.display_name == "Layanan Pengaduan Lingga – Kepri"
+    [sender] = parsed["From"].addresses
+    assert sender.display_name == identity.sender_name
+
+
+def test_long_names_and_words_are_split_into_short_encoded_words() -> None:
+    name = "Ñ" * 120  # the longest name intake takes: several encoded words
+    subject = "A" * 1200
+    parsed = _compose(RenderedEmail(subject=subject, text="t", html="h"), to_name=name)
+    assert parsed["Subject"] == subject
+    # RFC 2047 6.2: the white space between adjacent encoded words is not part of the text
+    # (mail clients and `decode_header` drop it; Python's address parser keeps it).
+    wire = email.message_from_bytes(parsed.as_bytes())  # compat32: the header as sent
+    raw = str(wire["To"])
+    assert str(make_header(decode_header(raw.split(" <")[0]))) == name
+    assert parsed["To"].addresses[0].addr_spec == "warga@example.org"
