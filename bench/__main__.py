@@ -162,7 +162,7 @@ def _report(
         "sqlite_query": config.sqlite_query if config.private_store else None,
         "store": "private" if config.private_store else config.mongodb_base,
         "services_dir": str(config.services_dir),
-        "cores": os.cpu_count(),
+        "cores": len(os.sched_getaffinity(0)),
         "seconds": round(elapsed),
         "interrupted": interrupted,
     }

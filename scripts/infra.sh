@@ -240,10 +240,10 @@ start_ferretdb() {
     [ -x "$FERRETDB_BIN" ] || die "$FERRETDB_BIN missing: run scripts/install.sh"
     mkdir -p "$VAR/ferretdb" "$VAR/ferretdb-state"
     # synchronous(normal): in WAL mode a commit no longer waits for its own fsync (the log is
-    # synced at checkpoints), so a process crash loses nothing and an OS crash or power cut
-    # can lose the last moments of writes but never corrupts: the durability of MongoDB's
-    # default write concern (w:1, journal flushed every 100 ms). At the default FULL every
-    # write waited for an fsync and the store capped the pipeline (docs/performance.md).
+    # synced at checkpoints), so a crash of any process loses nothing; an OS crash or power
+    # cut can lose the writes since the last checkpoint or kernel writeback (seconds), never
+    # corrupts. Fine for development and tests; production runs MongoDB with its own write
+    # concern. At the default FULL every write waited for an fsync (docs/performance.md).
     # bench/privstore.py starts its store the same way.
     FERRETDB_TELEMETRY=disable launch ferretdb "$LOG/ferretdb.log" "$FERRETDB_BIN" \
         --handler=sqlite \
