@@ -1,6 +1,8 @@
 """`python -m bench` (`make bench`): issue 9's figures, measured on the local stack.
 
 (a) the raw hop on the same broker (aio-pika, persistent, confirms: publish N, consume N);
+(a') the pipeline's message skeleton (its messages through four FastStream processes that
+do no work);
 (b) the full pipeline at saturation (HTTP submissions from concurrent clients until every
 complaint is assigned and its acknowledgement sent); (c) receipt-to-assignment latency,
 p50 and p99, at a steady rate (50 complaints a second); (d) the resident memory of each
@@ -33,6 +35,7 @@ from bench.profile import ProfileReport
 from bench.raw import RawHop, raw_hop
 from bench.report import Figures, comparison, summary, table
 from bench.scaleout import ScaleOut, scale_out
+from bench.skeleton import Skeleton, skeleton
 from bench.stack import rabbit_vhost
 
 
@@ -55,6 +58,7 @@ class Results:
     """What has been measured so far: the raw hop, and each tree's services."""
 
     raw: list[RawHop] = field(default_factory=list)
+    skeleton: list[Skeleton] = field(default_factory=list)
     trees: dict[str, TreeResults] = field(default_factory=dict)
 
 
@@ -69,6 +73,13 @@ async def _raw(config: BenchConfig, run: int, out: Results) -> None:
         out.raw.append(await raw_hop(f"{config.amqp_base}/{vhost}", config.raw_messages))
     r = out.raw[-1]
     _say(f"raw hop run {run + 1}: publish {r.publish_per_s:.0f}/s, consume {r.consume_per_s:.0f}/s")
+
+
+async def _skeleton(config: BenchConfig, run: int, out: Results) -> None:
+    async with rabbit_vhost(config, "lapor-bench-skeleton") as vhost:
+        result = await skeleton(f"{config.amqp_base}/{vhost}", config.skeleton_complaints)
+    out.skeleton.append(result)
+    _say(f"skeleton run {run + 1}: {result.complaints} complaints, {result.per_s:.0f}/s")
 
 
 async def _cycle(config: BenchConfig, run: int, logs: Path, name: str, tree: TreeResults) -> None:
@@ -93,6 +104,8 @@ async def _phases(config: BenchConfig, logs: Path, out: Results) -> None:
     for run in range(config.runs):
         if "raw" not in config.skip:
             await _raw(config, run, out)
+        if "skeleton" not in config.skip:
+            await _skeleton(config, run, out)
         if "pipeline" not in config.skip:
             for name in _trees(config, run):
                 await _cycle(config, run, logs, name, out.trees[name])
@@ -147,7 +160,7 @@ def _report(
         f"service logs in {logs}"
     )
     current = out.trees.get("current", TreeResults(config.services_dir))
-    figures = Figures(out.raw, current.cycles, current.scale)
+    figures = Figures(out.raw, current.cycles, current.scale, out.skeleton)
     print(table(figures, current.profiles, steady_rate=config.steady_rate))
     settings = {
         "runs": config.runs,
@@ -169,7 +182,7 @@ def _report(
     result = summary(figures, settings=settings, steady_rate=config.steady_rate)
     baseline = out.trees.get("baseline")
     if baseline is not None:
-        before = Figures(out.raw, baseline.cycles, baseline.scale)
+        before = Figures(out.raw, baseline.cycles, baseline.scale, out.skeleton)
         print()
         print(comparison(before, figures, baseline=baseline.tree, current=current.tree))
         result["baseline"] = summary(

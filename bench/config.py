@@ -18,7 +18,8 @@ SCALEOUT_PREFETCH (unset)  scale-out: LAPOR_PREFETCH of those instances (default
 BASE_PORT (18500)          service ports: BASE..BASE+3, scale-out BASE+10.., all 127.0.0.1
 PROFILE_DIR (unset)        if set: one extra batch profiled with py-spy, stacks saved there
 PROFILE_SECONDS (20)       length of that profile
-SKIP ("")                  comma list of phases to leave out: raw, pipeline, scaleout
+SKELETON_COMPLAINTS (2000) (a') complaints through the message skeleton per run
+SKIP ("")                  comma list of phases to leave out: raw, skeleton, pipeline, scaleout
 AMQP_BASE, RABBIT_API, SMTP_PORT   the local broker and mail sandbox (127.0.0.1 only)
 MONGODB_BASE (unset)       a store to use, e.g. mongodb://127.0.0.1:27017 (the shared local
                            one); unset: a FerretDB of the benchmark's own (var/bin/ferretdb,
@@ -73,6 +74,7 @@ class BenchConfig:
     smtp_port: int
     runs: int
     raw_messages: int
+    skeleton_complaints: int
     clients: int
     warmup: int
     saturation_complaints: int
@@ -120,6 +122,7 @@ class BenchConfig:
             smtp_port=_int("SMTP_PORT", 2525),
             runs=max(1, _int("RUNS", 3)),
             raw_messages=max(1, _int("MESSAGES", 5000)),
+            skeleton_complaints=max(10, _int("SKELETON_COMPLAINTS", 2000)),
             clients=max(1, _int("CLIENTS", 16)),
             warmup=max(1, _int("WARMUP", 20)),
             saturation_complaints=max(10, _int("SATURATION_COMPLAINTS", 100)),

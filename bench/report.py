@@ -12,6 +12,7 @@ from bench.pipeline import CycleResult, Steady
 from bench.profile import ProfileReport
 from bench.raw import RawHop
 from bench.scaleout import STAGES, ScaleOut
+from bench.skeleton import Skeleton
 from bench.stats import median
 
 __all__ = ["comparison", "summary", "table"]
@@ -63,8 +64,11 @@ class Figures:
         raw: list[RawHop],
         cycles: list[CycleResult],
         scale: dict[tuple[str, int], list[ScaleOut]],
+        skeleton: list[Skeleton],
     ) -> None:
         self.raw = raw
+        self.skeleton = median(s.per_s for s in skeleton)
+        self.skeleton_runs = [s.per_s for s in skeleton]
         self.cycles = cycles
         self.scale = scale
         self.publish = median(r.publish_per_s for r in raw)
@@ -130,6 +134,14 @@ def table(f: Figures, profiles: list[ProfileReport], *, steady_rate: float) -> s
             _runs([r.hop_per_s for r in f.raw], 0),
         ),
     ]
+    rows += [
+        (
+            "(a') message skeleton, no work  complaints/s",
+            f.skeleton,
+            _runs(f.skeleton_runs, 0),
+        ),
+        ("    ratio skeleton / raw hop", f.skeleton / f.raw_hop, ""),
+    ]
     row("(b) pipeline at saturation  complaints/s", lambda c: c.saturation.per_s, 2)
     row("    completed of submitted", lambda c: c.saturation.completed, 0)
     row("    HTTP accepted  /s", lambda c: c.saturation.http_per_s)
@@ -138,6 +150,7 @@ def table(f: Figures, profiles: list[ProfileReport], *, steady_rate: float) -> s
     row("    HTTP p50  ms", lambda c: c.saturation.http_p50_ms, 0)
     row("    HTTP p99  ms", lambda c: c.saturation.http_p99_ms, 0)
     rows.append(("    ratio pipeline / raw hop", f.ratio, ""))
+    rows.append(("    ratio pipeline / message skeleton", f.pipeline / f.skeleton, ""))
     row(f"(c) receipt->assignment p50 {rate}  ms", lambda c: c.steady.assign_p50_ms, 0)
     row(f"(c) receipt->assignment p99 {rate}  ms", lambda c: c.steady.assign_p99_ms, 0)
     row("    receipt->acknowledgement sent p50  ms", lambda c: c.steady.ack_p50_ms, 0)
@@ -289,6 +302,10 @@ def summary(f: Figures, *, settings: dict[str, Any], steady_rate: float) -> dict
         "raw_consume_per_s": _round(f.consume, 0),
         "raw_hop_per_s": _round(f.raw_hop, 0),
         "raw_serial_hop_per_s": _round(f.serial, 0),
+        "skeleton_per_s": _round(f.skeleton, 0),
+        "skeleton_runs_per_s": [_round(v, 0) for v in f.skeleton_runs],
+        "ratio_skeleton_over_raw": _round(f.skeleton / f.raw_hop, 4),
+        "ratio_pipeline_over_skeleton": _round(f.pipeline / f.skeleton, 4),
         "pipeline_per_s": med(lambda c: c.saturation.per_s, 2),
         "pipeline_runs_per_s": [_round(v, 2) for v in f.each(lambda c: c.saturation.per_s)],
         "pipeline_completed": med(lambda c: c.saturation.completed, 0),
