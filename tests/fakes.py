@@ -245,10 +245,15 @@ class FakeNotificationLog:
         if record is None:
             self.records[notification_id] = {"status": "pending", "kind": kind, "key": key}
             return Claim.NEW
+        if record["status"] == "refused":
+            return Claim.REFUSED
         return Claim.ALREADY_SENT if record["status"] == "sent" else Claim.RETRY
 
     async def mark_sent(self, *, notification_id: str, message_id: str | None) -> None:
         self.records[notification_id]["status"] = "sent"
+
+    async def mark_refused(self, *, notification_id: str, error: str) -> None:
+        self.records[notification_id]["status"] = "refused"
 
     async def mark_failed(self, *, notification_id: str, error: str) -> None:
         self.records[notification_id]["status"] = "failed"

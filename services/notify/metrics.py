@@ -10,7 +10,7 @@ from shared.messaging.topology import Queues
 
 __all__ = ["NotifyMetrics"]
 
-RESULTS = ("sent", "failed", "duplicate")
+RESULTS = ("sent", "failed", "refused", "duplicate")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class NotifyMetrics:
         """Register notify's metrics in `registry`."""
         sent = Counter(
             "lapor_notifications_sent_total",
-            "Notifications by channel and result (sent, failed attempt, duplicate suppressed).",
+            "Notifications by channel and result (sent, failed attempt, refused for good, "
+            "duplicate suppressed).",
             ["channel", "result"],
             registry=registry,
         )

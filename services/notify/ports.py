@@ -14,6 +14,7 @@ __all__ = [
     "CaseReader",
     "Claim",
     "DeliveryFailed",
+    "DeliveryRefused",
     "DeliveryUncertain",
     "Mailer",
     "NotificationLog",
@@ -30,6 +31,11 @@ class DeliveryFailed(NotifyError):
     """A gateway (SMTP, SMS) refused or could not be reached: try again later."""
 
 
+class DeliveryRefused(DeliveryFailed):
+    """Refused for good (an address no gateway can take, a 5xx for the recipient): not
+    retried; the notification is recorded as refused."""
+
+
 class DeliveryUncertain(DeliveryFailed):
     """The request reached the gateway but its answer did not come back: it may have sent."""
 
@@ -42,6 +48,7 @@ class Claim(StrEnum):
     UNCERTAIN = "uncertain"  # the last attempt died mid-send: it may have gone out
     WAIT = "wait"  # an SMS that may have gone out: wait for its delivery report first
     ALREADY_SENT = "already_sent"
+    REFUSED = "refused"  # refused for good before: not again
 
 
 class CaseReader(Protocol):
@@ -64,6 +71,9 @@ class NotificationLog(Protocol):
 
     async def mark_sent(self, *, notification_id: str, message_id: str | None) -> None:
         """Record the successful hand-over to the gateway."""
+
+    async def mark_refused(self, *, notification_id: str, error: str) -> None:
+        """Record that it was refused for good (never retried)."""
 
     async def mark_failed(self, *, notification_id: str, error: str) -> None:
         """Record a failed attempt."""

@@ -17,12 +17,13 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from services.notify.messages import MailIdentity, compose_email
+from services.notify.messages import MailIdentity, compose_email, wire_address
 from services.notify.metrics import NotifyMetrics
 from services.notify.ports import (
     CaseReader,
     Claim,
     DeliveryFailed,
+    DeliveryRefused,
     DeliveryUncertain,
     Mailer,
     NotificationLog,
@@ -264,6 +265,8 @@ class NotifyService:
             kind=kind,
             channel=to.channel,
         )
+        if claim is Claim.REFUSED:
+            return 0  # refused for good by an earlier attempt
         if claim is Claim.ALREADY_SENT:
             self.metrics.sent.labels(channel=to.channel, result="duplicate").inc()
             return 0
@@ -286,6 +289,19 @@ class NotifyService:
                 extra={"tracking_id": tracking_id, "kind": kind, "error": str(exc)},
             )
             return 1
+        except DeliveryRefused as exc:
+            self.metrics.sent.labels(channel=to.channel, result="refused").inc()
+            await self.log.mark_refused(notification_id=notification_id, error=str(exc))
+            log.warning(
+                "notification refused for good, not retried",
+                extra={
+                    "tracking_id": tracking_id,
+                    "kind": kind,
+                    "channel": to.channel,
+                    "error": str(exc),
+                },
+            )
+            return 0
         except DeliveryFailed as exc:
             self.metrics.sent.labels(channel=to.channel, result="failed").inc()
             await self.log.mark_failed(notification_id=notification_id, error=str(exc))
@@ -324,13 +340,17 @@ class NotifyService:
             dlr = f"{self.dlr_base_url.rstrip('/')}/sms/dlr?" + urlencode({"n": notification_id})
             await self.sms.send(to=to.address, sms=sms, dlr_url=f"{dlr}&type=%d")
             return None
+        try:
+            address = wire_address(to.address)
+        except ValueError as exc:
+            raise DeliveryRefused(f"email address: {exc}") from exc
         rendered = self.templates.email(kind, ctx)
         mail = compose_email(
             rendered=rendered,
             kind=kind,
             tracking_id=tracking_id,
             key=key,
-            to=to.address,
+            to=address,
             to_name=to.name,
             identity=self.identity,
             now=self.clock(),

@@ -243,3 +243,21 @@ async def test_reminders_and_escalations_go_to_staff_in_indonesian() -> None:
     assert len(world.mails_to("kepala.dpupr@lapor.test")) == 1
     reminder = world.mailer.sent[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Senin, 7 Desember 2026 pukul 16.00 WIB" in reminder
+
+
+async def test_an_address_no_mail_server_can_take_is_refused_once_and_the_opd_still_hears() -> None:
+    world = World(email="wárga@contoh.id")  # a non-ASCII local part needs SMTPUTF8
+    await world.service.on_assigned(event=ASSIGNED)  # no retry asked for: nothing raises
+    assert world.mails_to("dpupr@lapor.test")  # the OPD's mail went out all the same
+    assert [r["status"] for r in world.log.records.values()].count("refused") == 1
+    refused = world.service.metrics.sent.labels(channel="email", result="refused")
+    assert refused._value.get() == 1
+    await world.service.on_assigned(event=ASSIGNED)  # redelivered: not tried again
+    assert refused._value.get() == 1
+
+
+async def test_an_internationalised_domain_is_sent_in_its_ascii_form() -> None:
+    world = World(email="budi@contoh.中国")
+    await world.service.on_received(event=RECEIVED)
+    [mail] = world.mailer.sent
+    assert mail["To"].addresses[0].addr_spec == "budi@contoh.xn--fiqs8s"

@@ -70,6 +70,8 @@ class MongoNotificationLog:
                 )
                 if existing.get("status") == "sent":
                     return Claim.ALREADY_SENT
+                if existing.get("status") == "refused":
+                    return Claim.REFUSED
                 if existing.get("delivery_reports"):  # the gateway took it: it went out
                     await self._update(
                         notification_id, {"$set": {"status": "sent", "updated_at": now}}
@@ -103,6 +105,20 @@ class MongoNotificationLog:
                         "message_id": message_id,
                         "sent_at": now,
                         "updated_at": now,
+                    }
+                },
+            )
+
+    async def mark_refused(self, *, notification_id: str, error: str) -> None:
+        """Record that it was refused for good (never retried)."""
+        async with self._locks.hold(notification_id):
+            await self._update(
+                notification_id,
+                {
+                    "$set": {
+                        "status": "refused",
+                        "last_error": error,
+                        "updated_at": datetime.now(UTC),
                     }
                 },
             )

@@ -8,7 +8,7 @@ import time
 import aiosmtplib
 
 from services.notify.messages import OutgoingMail
-from services.notify.ports import DeliveryFailed
+from services.notify.ports import DeliveryFailed, DeliveryRefused
 from services.notify.settings import NotifySettings
 
 __all__ = ["SmtpMailer"]
@@ -34,7 +34,8 @@ class SmtpMailer:
         self._idle_seconds = idle_seconds
 
     async def send(self, mail: OutgoingMail) -> None:
-        """Send, or raise DeliveryFailed."""
+        """Send, or raise DeliveryFailed (DeliveryRefused when the recipient is refused with
+        a permanent 5xx)."""
         async with self._slots:
             client = self._reusable()
             try:
@@ -42,6 +43,14 @@ class SmtpMailer:
                     client = self._client()
                     await client.connect()
                 await client.sendmail(mail.sender, list(mail.recipients), mail.data)
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                # A 5xx for the recipient is final (the server itself answered).
+                if client is not None:
+                    client.close()
+                codes = [r.code for r in exc.recipients]
+                if codes and all(500 <= code < 600 for code in codes):
+                    raise DeliveryRefused(f"smtp: recipient refused ({codes[0]})") from exc
+                raise DeliveryFailed(f"smtp: recipient deferred ({codes[:1]})") from exc
             except _ERRORS as exc:
                 if client is not None:
                     client.close()
