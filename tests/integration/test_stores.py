@@ -126,6 +126,13 @@ async def test_the_notification_log_claims_each_key_once(db: Database) -> None:
     await log.record_delivery_report(notification_id="s1", report=8)
     assert await log.claim(**sms) == Claim.ALREADY_SENT
 
+    # Refused for good (an address no server takes): every later claim says so.
+    bad = {**args, "notification_id": "r1", "key": "evt:diterima:email:x"}
+    assert await log.claim(**bad) == Claim.NEW
+    await log.mark_refused(notification_id="r1", error="email address: not valid")
+    assert await log.claim(**bad) == Claim.REFUSED
+    assert await log.claim(**bad) == Claim.REFUSED
+
 
 async def test_concurrent_clock_changes_of_one_case_are_all_kept(db: Database) -> None:
     store = MongoComplaintStore(db)
