@@ -193,7 +193,7 @@ def _header(name: str, value: str) -> str:
     # Plain ASCII folds at spaces; a word too long for a line is encoded (and so split) too.
     fits = value.isascii() and all(len(word) <= 70 for word in value.split())
     folded = Header(value, "us-ascii" if fits else "utf-8", header_name=name)
-    return f"{name}: {folded.encode(linesep=_CRLF, maxlinelen=75)}"
+    return f"{name}: {folded.encode(linesep=_CRLF, maxlinelen=78 if fits else 75)}"
 
 
 def _part(subtype: str, body: str) -> list[str]:

@@ -236,4 +236,5 @@ async def test_a_vague_complaint_is_verified_disposed_answered_and_resolved_in_t
         reporter, tracking_id, {"diterima", "didisposisikan", "ditindaklanjuti", "selesai"}
     )
     assert ANSWER in text_of(mails["ditindaklanjuti"])
-    assert "Dinas Pekerjaan Umum" in str(mails["didisposisikan"]["Subject"])
+    subject = re.sub(r"\r?\n(?=[ \t])", "", str(mails["didisposisikan"]["Subject"]))  # unfolded
+    assert "Dinas Pekerjaan Umum dan Penataan Ruang" in subject
