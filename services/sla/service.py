@@ -55,12 +55,12 @@ class _Writes:
     stages: dict[Stage, StageClock] = field(default_factory=dict)
     opd: str | None = None  # the case's agency, when a started stage gives one
     cancel: list[Stage] = field(default_factory=list)
-    plans: dict[str | None, list[StagePlan]] = field(default_factory=dict)  # by agency
+    plans: list[StagePlan] = field(default_factory=list)  # one agency: an event has one
     resume: bool = False  # the clock's pause ends with this write
 
     def started(self) -> list[Stage]:
         """The stages this event starts (or restarts)."""
-        return [plan.stage for plans in self.plans.values() for plan in plans]
+        return [plan.stage for plan in self.plans]
 
 
 @dataclass
@@ -207,7 +207,7 @@ class SlaService:
             due_at=due_at,
             reminder_lead=self.policy.reminder_lead,
         )
-        w.plans.setdefault(opd, []).append(plan)
+        w.plans.append(plan)
 
     def _meet(self, w: _Writes, clock: Clock, stage: Stage, at: datetime) -> None:
         current = clock.stages.get(stage)
@@ -236,8 +236,8 @@ class SlaService:
         tracking_id = clock.tracking_id
         if w.cancel:  # before the new timers: a restarted stage may reuse their ids
             await self.store.cancel_timers(tracking_id=tracking_id, stages=w.cancel)
-        for opd, plans in w.plans.items():
-            await self.store.add_timers(tracking_id=tracking_id, opd=opd, plans=plans)
+        if w.plans:
+            await self.store.add_timers(tracking_id=tracking_id, opd=w.opd, plans=w.plans)
         if w.stages or w.resume:
             await self.store.save_stages(
                 tracking_id=tracking_id, stages=w.stages, opd=w.opd, resume=w.resume
