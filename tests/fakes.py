@@ -252,11 +252,8 @@ class FakeNotificationLog:
     async def mark_sent(self, *, notification_id: str, message_id: str | None) -> None:
         self.records[notification_id]["status"] = "sent"
 
-    async def mark_refused(self, *, notification_id: str, error: str) -> None:
-        self.records[notification_id]["status"] = "refused"
-
-    async def mark_failed(self, *, notification_id: str, error: str) -> None:
-        self.records[notification_id]["status"] = "failed"
+    async def mark_failed(self, *, notification_id: str, error: str, final: bool = False) -> None:
+        self.records[notification_id]["status"] = "refused" if final else "failed"
 
     async def record_delivery_report(self, *, notification_id: str, report: int) -> bool:
         record = self.records.get(notification_id)

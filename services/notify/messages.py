@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr, getaddresses
+from functools import cached_property
 
 from services.notify.render import RenderedEmail
 
@@ -44,6 +45,13 @@ class MailIdentity:
     sender: str
     sender_name: str
     reply_to: str
+
+    @cached_property
+    def reply_to_header(self) -> str:
+        """The Reply-To value as written (parsed once, not for every mail)."""
+        return ", ".join(
+            _mailbox("Reply-To", name, address) for name, address in getaddresses([self.reply_to])
+        )
 
     @property
     def domain(self) -> str:
@@ -108,13 +116,10 @@ def compose_email(
 ) -> OutgoingMail:
     """A multipart (text and HTML) mail marked automatic; threaded when `thread`."""
     message_id = message_id_for(kind=kind, tracking_id=tracking_id, key=key, domain=identity.domain)
-    reply_to = ", ".join(
-        _mailbox("Reply-To", name, address) for name, address in getaddresses([identity.reply_to])
-    )
     lines = [
         f"From: {_mailbox('From', identity.sender_name, identity.sender)}",
         f"To: {_mailbox('To', to_name, to)}",
-        f"Reply-To: {reply_to}",
+        f"Reply-To: {identity.reply_to_header}",
     ]
     headers = [
         ("Subject", rendered.subject),
@@ -191,9 +196,10 @@ def _header(name: str, value: str) -> str:
     if value.isascii() and len(line) <= 78:
         return line
     # Plain ASCII folds at spaces; a word too long for a line is encoded (and so split) too.
-    fits = value.isascii() and all(len(word) <= 70 for word in value.split())
-    folded = Header(value, "us-ascii" if fits else "utf-8", header_name=name)
-    return f"{name}: {folded.encode(linesep=_CRLF, maxlinelen=78 if fits else 75)}"
+    if value.isascii() and all(len(word) <= 70 for word in value.split()):
+        return f"{name}: {_fold(name, value)}"
+    encoded = Header(value, "utf-8", header_name=name).encode(linesep=_CRLF, maxlinelen=75)
+    return f"{name}: {encoded}"
 
 
 def _part(subtype: str, body: str) -> list[str]:

@@ -72,11 +72,8 @@ class NotificationLog(Protocol):
     async def mark_sent(self, *, notification_id: str, message_id: str | None) -> None:
         """Record the successful hand-over to the gateway."""
 
-    async def mark_refused(self, *, notification_id: str, error: str) -> None:
-        """Record that it was refused for good (never retried)."""
-
-    async def mark_failed(self, *, notification_id: str, error: str) -> None:
-        """Record a failed attempt."""
+    async def mark_failed(self, *, notification_id: str, error: str, final: bool = False) -> None:
+        """Record a failed attempt; `final`: refused for good, never to be retried."""
 
     async def record_delivery_report(self, *, notification_id: str, report: int) -> bool:
         """Record an SMS delivery report; False for an unknown notification."""

@@ -289,24 +289,15 @@ class NotifyService:
                 extra={"tracking_id": tracking_id, "kind": kind, "error": str(exc)},
             )
             return 1
-        except DeliveryRefused as exc:
-            self.metrics.sent.labels(channel=to.channel, result="refused").inc()
-            await self.log.mark_refused(notification_id=notification_id, error=str(exc))
-            log.warning(
-                "notification refused for good, not retried",
-                extra={
-                    "tracking_id": tracking_id,
-                    "kind": kind,
-                    "channel": to.channel,
-                    "error": str(exc),
-                },
-            )
-            return 0
         except DeliveryFailed as exc:
-            self.metrics.sent.labels(channel=to.channel, result="failed").inc()
-            await self.log.mark_failed(notification_id=notification_id, error=str(exc))
+            final = isinstance(exc, DeliveryRefused)  # refused for good: never retried
+            result = "refused" if final else "failed"
+            self.metrics.sent.labels(channel=to.channel, result=result).inc()
+            await self.log.mark_failed(notification_id=notification_id, error=str(exc), final=final)
             log.warning(
-                "notification failed, will retry",
+                "notification refused for good, not retried"
+                if final
+                else "notification failed, will retry",
                 extra={
                     "tracking_id": tracking_id,
                     "kind": kind,
@@ -314,7 +305,7 @@ class NotifyService:
                     "error": str(exc),
                 },
             )
-            return 1
+            return 0 if final else 1
         await self.log.mark_sent(notification_id=notification_id, message_id=message_id)
         self.metrics.sent.labels(channel=to.channel, result="sent").inc()
         log.info(

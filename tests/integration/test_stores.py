@@ -129,7 +129,7 @@ async def test_the_notification_log_claims_each_key_once(db: Database) -> None:
     # Refused for good (an address no server takes): every later claim says so.
     bad = {**args, "notification_id": "r1", "key": "evt:diterima:email:x"}
     assert await log.claim(**bad) == Claim.NEW
-    await log.mark_refused(notification_id="r1", error="email address: not valid")
+    await log.mark_failed(notification_id="r1", error="email address: not valid", final=True)
     assert await log.claim(**bad) == Claim.REFUSED
     assert await log.claim(**bad) == Claim.REFUSED
 

@@ -109,28 +109,14 @@ class MongoNotificationLog:
                 },
             )
 
-    async def mark_refused(self, *, notification_id: str, error: str) -> None:
-        """Record that it was refused for good (never retried)."""
+    async def mark_failed(self, *, notification_id: str, error: str, final: bool = False) -> None:
+        """Record a failed attempt: retried later, or with `final` refused for good."""
         async with self._locks.hold(notification_id):
             await self._update(
                 notification_id,
                 {
                     "$set": {
-                        "status": "refused",
-                        "last_error": error,
-                        "updated_at": datetime.now(UTC),
-                    }
-                },
-            )
-
-    async def mark_failed(self, *, notification_id: str, error: str) -> None:
-        """Record a failed attempt (it will be retried)."""
-        async with self._locks.hold(notification_id):
-            await self._update(
-                notification_id,
-                {
-                    "$set": {
-                        "status": "failed",
+                        "status": "refused" if final else "failed",
                         "last_error": error,
                         "updated_at": datetime.now(UTC),
                     }
