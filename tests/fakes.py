@@ -9,6 +9,8 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
+from pymongo.errors import AutoReconnect
+
 from services.intake.ports import ComplaintRecord, DuplicateSubmission, TrackingIdTaken
 from services.notify.messages import OutgoingMail
 from services.notify.ports import Claim, DeliveryFailed
@@ -237,6 +239,7 @@ class FakeNotificationLog:
 
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
+        self.mark_sent_fails = 0  # so many records of a send fail, as in a store outage
 
     async def claim(
         self, *, notification_id: str, key: str, tracking_id: str, kind: str, channel: str
@@ -247,9 +250,16 @@ class FakeNotificationLog:
             return Claim.NEW
         if record["status"] == "refused":
             return Claim.REFUSED
-        return Claim.ALREADY_SENT if record["status"] == "sent" else Claim.RETRY
+        if record["status"] == "sent" or record.get("reports"):
+            return Claim.ALREADY_SENT
+        if record["status"] == "pending":  # an earlier attempt was cut off mid-send
+            return Claim.WAIT if channel == "sms" else Claim.UNCERTAIN
+        return Claim.RETRY
 
     async def mark_sent(self, *, notification_id: str, message_id: str | None) -> None:
+        if self.mark_sent_fails:
+            self.mark_sent_fails -= 1
+            raise AutoReconnect("store down")
         self.records[notification_id]["status"] = "sent"
 
     async def mark_failed(self, *, notification_id: str, error: str, final: bool = False) -> None:

@@ -3,7 +3,10 @@
 A notification is identified by (event, channel, recipient). It is claimed in the log
 before sending and marked sent after; a redelivered event finds it sent and does nothing.
 If a gateway is down the use case raises DeliveryFailed after trying every recipient, and
-the handler schedules a retry; what went out already is not sent again.
+the handler schedules a retry; what went out already is not sent again. If the store fails
+between a send and its record, the process remembers the send and the retry records it;
+after a crash, an SMS waits for the gateway's delivery report and an email is resent with
+the same Message-ID.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -57,6 +60,7 @@ __all__ = ["SERVICE", "ComplaintNotFound", "NotifyService"]
 
 log = logging.getLogger(__name__)
 SERVICE = "notify"
+_UNRECORDED_MAX = 10_000  # a store outage this long forgets the oldest: they wait, or resend
 _SHRINK = {"ditindaklanjuti": "response", "ditunda": "reason", "arsip": "reason"}
 
 
@@ -85,6 +89,9 @@ class NotifyService:
     dlr_base_url: str
     service_name: str
     clock: Callable[[], datetime] = _utcnow
+    # Handed over by this process but not yet marked sent (the store failed right after the
+    # send): the retry records it rather than sending it again.
+    unrecorded: dict[str, str | None] = field(default_factory=dict)
 
     # --- the reporter --------------------------------------------------------------------
     async def on_received(self, *, event: ComplaintReceived) -> None:
@@ -258,6 +265,10 @@ class NotifyService:
         tracking_id = complaint if isinstance(complaint, str) else complaint.tracking_id
         key = f"{event.message_id}:{kind}:{to.channel}:{to.address}"
         notification_id = hashlib.sha256(key.encode()).hexdigest()[:24]
+        if notification_id in self.unrecorded:  # this process sent it; its record failed
+            sent = self.unrecorded[notification_id]
+            await self._record_sent(notification_id, sent, tracking_id, kind, to.channel)
+            return 0
         claim = await self.log.claim(
             notification_id=notification_id,
             key=key,
@@ -306,13 +317,25 @@ class NotifyService:
                 },
             )
             return 0 if final else 1
-        await self.log.mark_sent(notification_id=notification_id, message_id=message_id)
-        self.metrics.sent.labels(channel=to.channel, result="sent").inc()
-        log.info(
-            "notified",
-            extra={"tracking_id": tracking_id, "kind": kind, "channel": to.channel},
-        )
+        if len(self.unrecorded) >= _UNRECORDED_MAX:
+            del self.unrecorded[next(iter(self.unrecorded))]
+        self.unrecorded[notification_id] = message_id
+        await self._record_sent(notification_id, message_id, tracking_id, kind, to.channel)
         return 0
+
+    async def _record_sent(
+        self,
+        notification_id: str,
+        message_id: str | None,
+        tracking_id: str,
+        kind: str,
+        channel: str,
+    ) -> None:
+        """Mark sent what this process handed over; kept in `unrecorded` until it is."""
+        await self.log.mark_sent(notification_id=notification_id, message_id=message_id)
+        self.unrecorded.pop(notification_id, None)
+        self.metrics.sent.labels(channel=channel, result="sent").inc()
+        log.info("notified", extra={"tracking_id": tracking_id, "kind": kind, "channel": channel})
 
     async def _send(
         self,

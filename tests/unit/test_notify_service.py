@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from pymongo.errors import AutoReconnect
 
 from services.notify.messages import MailIdentity
 from services.notify.metrics import NotifyMetrics
@@ -189,6 +190,51 @@ async def test_a_gateway_outage_raises_so_the_event_is_retried_and_sent_once() -
     await world.service.on_received(event=RECEIVED)
     await world.service.on_received(event=RECEIVED)
     assert len(world.sms.sent) == 1
+
+
+@pytest.mark.parametrize("channel", ["email", "sms"])
+async def test_a_send_whose_record_failed_is_recorded_by_the_retry_not_sent_again(
+    channel: str,
+) -> None:
+    world = (
+        World(channel=Channel.SMS, email=None, phone="+6281234567890")
+        if channel == "sms"
+        else World()
+    )
+    world.log.mark_sent_fails = 2  # the store goes away right after the hand-over
+    for _ in range(2):
+        with pytest.raises(AutoReconnect):
+            await world.service.on_received(event=RECEIVED)
+    await world.service.on_received(event=RECEIVED)
+    await world.service.on_received(event=RECEIVED)
+    assert len(world.mailer.sent) + len(world.sms.sent) == 1
+    [record] = world.log.records.values()
+    assert record["status"] == "sent" and not world.service.unrecorded
+
+
+async def test_after_a_crash_mid_send_an_sms_waits_for_its_delivery_report() -> None:
+    world = World(channel=Channel.SMS, email=None, phone="+6281234567890")
+    world.log.mark_sent_fails = 1
+    with pytest.raises(AutoReconnect):
+        await world.service.on_received(event=RECEIVED)
+    world.service.unrecorded.clear()  # the process died: what it remembered is gone
+    with pytest.raises(DeliveryFailed):  # retried later, not sent again now
+        await world.service.on_received(event=RECEIVED)
+    [notification_id] = world.log.records
+    await world.service.record_delivery_report(notification_id=notification_id, report=8)
+    await world.service.on_received(event=RECEIVED)
+    assert len(world.sms.sent) == 1
+
+
+async def test_after_a_crash_mid_send_an_email_goes_again_with_the_same_message_id() -> None:
+    world = World()
+    world.log.mark_sent_fails = 1
+    with pytest.raises(AutoReconnect):
+        await world.service.on_received(event=RECEIVED)
+    world.service.unrecorded.clear()
+    await world.service.on_received(event=RECEIVED)
+    first, again = world.mailer.sent
+    assert first["Message-ID"] == again["Message-ID"]  # mailbox providers keep one
 
 
 async def test_a_partial_failure_retries_only_what_did_not_go_out() -> None:
