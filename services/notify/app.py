@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query
@@ -22,7 +23,7 @@ from services.notify.service import SERVICE, NotifyService
 from services.notify.settings import NotifySettings
 from shared.directory import load_directory
 from shared.http import SecurityHeaders, document_errors, install_error_handlers
-from shared.messaging.retry import RetryPolicy, declare_retry_topology
+from shared.messaging.retry import declare_retry_topology
 from shared.messaging.topology import Queues
 from shared.observability import configure_logging, new_registry
 from shared.runtime import Runtime, mount_ops, service_lifespan
@@ -53,7 +54,9 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     mailer = SmtpMailer(settings)
     service = NotifyService(
         cases=MongoCaseReader(runtime.db),
-        log=MongoNotificationLog(runtime.db),
+        log=MongoNotificationLog(
+            runtime.db, report_wait=timedelta(seconds=settings.notify_sms_report_wait_seconds)
+        ),
         mailer=mailer,
         sms=sms,
         templates=Templates(settings.notify_templates_dir or default_templates_dir()),
@@ -74,11 +77,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
         dlr_base_url=settings.notify_public_base_url,
         service_name=settings.service_name,
     )
-    retry = RetryPolicy(
-        base_seconds=settings.notify_retry_base_seconds,
-        max_seconds=settings.notify_retry_max_seconds,
-        max_attempts=settings.notify_max_attempts,
-    )
+    retry = settings.retry_policy()
     runtime.include(
         build_router(
             service,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
+from shared.messaging.retry import RetryPolicy
 from shared.settings import CommonSettings
 
 __all__ = ["NotifySettings"]
@@ -37,6 +38,29 @@ class NotifySettings(CommonSettings):
     sms_password: SecretStr = SecretStr("lapor-dev")
     sms_from: str = "1708"
     sms_timeout_seconds: float = Field(default=10.0, gt=0)
+    notify_sms_report_wait_seconds: float = Field(default=600.0, gt=0)
     notify_max_attempts: int = Field(default=12, ge=1, le=100)
     notify_retry_base_seconds: float = Field(default=5.0, gt=0)
     notify_retry_max_seconds: float = Field(default=1800.0, gt=0)
+
+    def retry_policy(self) -> RetryPolicy:
+        """The backoff of events a gateway could not take."""
+        return RetryPolicy(
+            base_seconds=self.notify_retry_base_seconds,
+            max_seconds=self.notify_retry_max_seconds,
+            max_attempts=self.notify_max_attempts,
+        )
+
+    @model_validator(mode="after")
+    def _retries_outlast_the_report_wait(self) -> NotifySettings:
+        # An SMS cut off mid-send is retried until its delivery report came or the wait is
+        # over; retries that end first would dead-letter the event instead.
+        span = self.retry_policy().shortest_span()
+        if self.sms_enabled and span < self.notify_sms_report_wait_seconds:
+            raise ValueError(
+                f"the notify retries (LAPOR_NOTIFY_MAX_ATTEMPTS, LAPOR_NOTIFY_RETRY_*) may end "
+                f"after {span:.0f} s, before LAPOR_NOTIFY_SMS_REPORT_WAIT_SECONDS "
+                f"({self.notify_sms_report_wait_seconds:g} s): allow more attempts or a "
+                f"shorter wait"
+            )
+        return self

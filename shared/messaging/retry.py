@@ -34,6 +34,7 @@ RETRY_BACK = RabbitExchange("lapor.retry.back", type=ExchangeType.HEADERS, durab
 ATTEMPT_HEADER = "lapor-attempt"
 TARGET_HEADER = "lapor-retry-target"  # not x-: headers exchanges ignore x- keys
 _LEVEL_CAPS = (10, 60, 300, 1800, 7200)  # seconds each wait queue holds at most
+_LEAST_JITTER = 0.5  # a delay is its backoff times a factor from here to 1
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,15 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before attempt `attempt + 1` (attempt counts from 1)."""
-        raw = min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))
-        jitter: float = random.uniform(0.5, 1.0)
-        return float(raw) * jitter
+        jitter: float = random.uniform(_LEAST_JITTER, 1.0)
+        return self._backoff(attempt) * jitter
+
+    def shortest_span(self) -> float:
+        """The least time from the first attempt to the last, every delay at its least."""
+        return sum(self._backoff(n) for n in range(1, self.max_attempts)) * _LEAST_JITTER
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1)))
 
 
 def _level_for(delay: float) -> int:

@@ -125,6 +125,11 @@ async def test_the_notification_log_claims_each_key_once(db: Database) -> None:
     # ...and once the report says the gateway took it, it counts as sent.
     await log.record_delivery_report(notification_id="s1", report=8)
     assert await log.claim(**sms) == Claim.ALREADY_SENT
+    # No report within the wait: the SMS never reached the gateway, so it goes again.
+    impatient = MongoNotificationLog(db, report_wait=timedelta(0))
+    lost = {**sms, "notification_id": "s2", "key": "evt:diterima:sms:+63"}
+    assert await impatient.claim(**lost) == Claim.NEW
+    assert await impatient.claim(**lost) == Claim.UNCERTAIN
 
     # Refused for good (an address no server takes): every later claim says so.
     bad = {**args, "notification_id": "r1", "key": "evt:diterima:email:x"}

@@ -34,8 +34,11 @@ class MongoCaseReader:
 class MongoNotificationLog:
     """`notifications`: `_id` = a digest of the key, `key` unique."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, report_wait: timedelta = timedelta(minutes=10)) -> None:
         self._collection = db[NOTIFICATIONS]
+        # How long an SMS cut off mid-send waits for the gateway's delivery report before it
+        # is sent again: longer than the gateway takes to restart and retry its report calls.
+        self._report_wait = report_wait
         # A delivery report can arrive while the send is being recorded; FerretDB v1 would
         # lose one of two concurrent updates of a document, so writes are serialised here.
         self._locks = KeyedLock()
@@ -83,7 +86,7 @@ class MongoNotificationLog:
                     previous == "pending"
                     and channel == "sms"
                     and since is not None
-                    and now - since < _DLR_GRACE
+                    and now - since < self._report_wait
                 ):
                     return Claim.WAIT  # its delivery report may still be on its way
                 await self._update(
@@ -144,7 +147,6 @@ class MongoNotificationLog:
         return result.matched_count == 1
 
 
-_DLR_GRACE = timedelta(seconds=30)
 _DELIVERY = {
     1: "delivered",
     2: "undelivered",
