@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.intake.model import Submission, clean_text, normalise_email, normalise_phone
+from services.intake.model import Submission, clean_text, normalise_phone, normalise_typed_email
 from services.intake.service import IntakeService
 from services.intake.tracking import TRACKING_ID_PATTERN
 from services.intake.views import PublicStatus
@@ -57,7 +57,7 @@ class ComplaintIn(BaseModel):
     def _email(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        email = normalise_email(value)
+        email = normalise_typed_email(value)
         if email is None:
             raise ValueError("Alamat email tidak valid")
         return email

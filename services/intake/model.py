@@ -9,9 +9,16 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict
 
 from shared.contracts.types import Channel
+from shared.email_address import wire_address
 from shared.store.complaints import Attachment, Reporter
 
-__all__ = ["Submission", "clean_text", "normalise_email", "normalise_phone"]
+__all__ = [
+    "Submission",
+    "clean_text",
+    "normalise_email",
+    "normalise_phone",
+    "normalise_typed_email",
+]
 
 # Control characters and invisible formatting, but not the joiners (U+200C, U+200D) that
 # emoji sequences such as 👨‍👩‍👧 are made of.
@@ -56,6 +63,20 @@ def normalise_email(value: str) -> str | None:
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
         return None
     return value if _EMAIL.match(value) and len(value) <= 254 else None
+
+
+def normalise_typed_email(value: str) -> str | None:
+    """A typed address in lower case, or None unless mail can reach it: stricter than a
+    mail's sender, which is taken as it comes (a reply to it may be refused, the mail is not).
+    """
+    email = normalise_email(value)
+    if email is None:
+        return None
+    try:
+        wire_address(email)
+    except ValueError:
+        return None
+    return email
 
 
 def normalise_phone(value: str, *, region: str = "ID") -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from services.notify.messages import MailIdentity, compose_email, wire_address
+from services.notify.messages import MailIdentity, compose_email
 from services.notify.metrics import NotifyMetrics
 from services.notify.ports import (
     CaseReader,
@@ -54,6 +54,7 @@ from shared.contracts.events import (
     StatusRequested,
 )
 from shared.contracts.types import STATUS_LABELS, Stage, Status
+from shared.email_address import wire_address
 from shared.store.complaints import ComplaintDocument
 
 __all__ = ["SERVICE", "ComplaintNotFound", "NotifyService"]

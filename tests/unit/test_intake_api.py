@@ -72,6 +72,7 @@ async def test_a_valid_complaint_is_stored_published_and_answered_with_a_trackin
         ({"text": "   "}, "text"),
         ({"text": "x" * 6000}, "text"),
         ({"text": "Jalan rusak parah sekali", "email": "nope"}, "email"),
+        ({"text": "Jalan rusak parah sekali", "email": "sïti@lapor.test"}, "email"),
         ({"text": "Jalan rusak parah sekali", "anonymous": "maybe"}, "anonymous"),
     ],
 )

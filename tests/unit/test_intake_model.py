@@ -1,7 +1,14 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from services.intake.model import clean_text, normalise_email, normalise_phone
+import pytest
+
+from services.intake.model import (
+    clean_text,
+    normalise_email,
+    normalise_phone,
+    normalise_typed_email,
+)
 from services.intake.tracking import TRACKING_ID_PATTERN, new_tracking_id
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -33,3 +40,25 @@ def test_phone_numbers_become_e164_and_invalid_ones_stay_raw() -> None:
 def test_email_is_lowercased_or_rejected() -> None:
     assert normalise_email(" Warga@Example.ID ") == "warga@example.id"
     assert normalise_email("bukan email") is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "budi,ani@contoh.id",  # two addresses run together
+        "bü@contoh.id",  # no mail server without SMTPUTF8 takes it
+        "budi..ani@contoh.id",
+        ".budi@contoh.id",
+        "budi@contoh.i",
+        "budi@-contoh.id",
+        '"budi"@contoh.id',
+    ],
+)
+def test_a_typed_address_no_mail_can_reach_is_rejected(typed: str) -> None:
+    assert normalise_typed_email(typed) is None
+    assert normalise_email(typed) is not None  # as a mail's sender it is still taken
+
+
+def test_a_typed_address_mail_can_reach_is_kept_as_typed() -> None:
+    assert normalise_typed_email(" Budi.Ani+lapor@Gmail.co.id ") == "budi.ani+lapor@gmail.co.id"
+    assert normalise_typed_email("warga@bücher.id") == "warga@bücher.id"  # sent as punycode

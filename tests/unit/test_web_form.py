@@ -371,6 +371,7 @@ async def test_missing_text_shows_the_form_again_with_a_message_and_the_input_ke
     ("fields", "field_id", "message"),
     [
         ({"email": "siti-at-lapor"}, "email", "Alamat email tidak valid"),
+        ({"email": "siti,budi@lapor.test"}, "email", "Alamat email tidak valid"),
         ({"hp": "12345"}, "hp", "Nomor HP tidak valid"),
         ({"hp": "+12"}, "hp", "Nomor HP tidak valid"),
         ({"isi": "Rusak"}, "isi", "Isi laporan terlalu pendek"),

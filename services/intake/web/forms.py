@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from starlette.datastructures import FormData
 
-from services.intake.model import clean_text, normalise_email, normalise_phone
+from services.intake.model import clean_text, normalise_phone, normalise_typed_email
 from services.intake.web.wilayah import Wilayah
 
 __all__ = [
@@ -181,7 +181,7 @@ def _place(
 def _email(check: _Checker, value: str) -> str | None:
     if not value.strip():
         return None
-    email = normalise_email(value) if len(value.strip()) <= MAX_EMAIL_CHARS else None
+    email = normalise_typed_email(value) if len(value.strip()) <= MAX_EMAIL_CHARS else None
     if email is None:
         check.errors["email"] = (
             "Alamat email tidak valid. Tulis lengkap, contoh: nama@contoh.com, "
