@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.datastructures import FormData, UploadFile
 
-from services.intake.model import clean_text, normalise_email, normalise_phone
+from services.intake.model import clean_text, normalise_phone, normalise_typed_email
 from services.intake.web.forms import (
     FIELD_ORDER,
     MAX_LOCATION_CHARS,
@@ -87,7 +87,7 @@ def test_validation_never_raises_and_gives_a_clean_form_or_messages(data: FormIn
     _single_line(clean.title, data.judul, MAX_TITLE_CHARS)
     _single_line(clean.location, data.lokasi, MAX_LOCATION_CHARS)
     _single_line(clean.name, data.nama, MAX_NAME_CHARS)
-    assert clean.email == (normalise_email(data.email) if data.email.strip() else None)
+    assert clean.email == (normalise_typed_email(data.email) if data.email.strip() else None)
     if clean.phone is not None:
         assert clean.phone == normalise_phone(data.hp)
         assert phonenumbers.is_valid_number(phonenumbers.parse(clean.phone))
