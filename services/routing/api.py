@@ -81,7 +81,7 @@ def build_staff_api(work: CaseWork, tokens: TokenBook) -> APIRouter:
 
     @router.get("/verification", response_model=list[CaseSummary])
     async def verification_queue(who: Staff) -> list[CaseSummary]:
-        """Cases waiting for a human verifier (operator)."""
+        """Cases waiting for a human verifier, oldest first, then cases on hold (operator)."""
         return await work.verification_queue(principal=who)
 
     @router.get("/opd/{code}/assignments", response_model=list[CaseSummary])

@@ -82,10 +82,13 @@ class CaseWork:
 
     # --- queries -------------------------------------------------------------------------
     async def verification_queue(self, *, principal: Principal) -> list[CaseSummary]:
-        """Cases waiting for a human verifier (operator only), oldest first."""
+        """What waits for the operator (operator only): cases to verify, oldest first, then
+        cases on hold, which only the operator resumes; held before disposition, they are
+        in no OPD's queue."""
         self._require_operator(principal)
-        cases = await self.store.list_cases(statuses=[Status.BELUM_TERVERIFIKASI])
-        return await self._summaries(cases)
+        waiting = await self.store.list_cases(statuses=[Status.BELUM_TERVERIFIKASI])
+        held = await self.store.list_cases(statuses=[Status.TUNDA])
+        return await self._summaries([*waiting, *held])
 
     async def assignments(self, *, principal: Principal, opd: str) -> list[CaseSummary]:
         """An agency's open cases, ordered by their next deadline."""

@@ -359,6 +359,19 @@ async def test_the_operator_holds_resumes_and_archives_with_reasons(world: World
         assert seen in history
 
 
+async def test_held_cases_stay_in_the_operators_queue_after_those_to_verify(world: World) -> None:
+    world.add_case("LPR-261130-HELD1", status=Status.TUNDA, suggested="DINKES")
+    world.add_case("LPR-261130-HELD2", status=Status.TUNDA, opd="DPUPR")
+    operator = await world.signed_in("dev-operator")
+    page = (await operator.get("/konsol/verifikasi")).text
+    order = [page.index(t) for t in (TID, "LPR-261130-HELD1", "LPR-261130-HELD2")]
+    assert order == sorted(order)  # to verify first, then what waits to be resumed
+    assert page.count("Ditunda") == 2
+    held_with_opd = page[page.index("LPR-261130-HELD2") :]
+    assert "Dinas Pekerjaan Umum dan Penataan Ruang (DPUPR)" in held_with_opd
+    assert "Saran OPD" not in held_with_opd
+
+
 async def test_an_action_the_state_does_not_allow_gets_a_409_page(world: World) -> None:
     operator = await world.signed_in("dev-operator")
     response = await submit(operator, "lanjutkan", {})

@@ -167,8 +167,12 @@ async def test_hold_and_resume_return_the_case_where_it_was(world: World) -> Non
         f"/api/v1/complaints/{TID}/hold", json={"reason": "Menunggu anggaran"}, headers=OPERATOR
     )
     assert held.json()["status"] == "tunda"
+    # Only the operator resumes a hold: the case waits in the operator's queue till then.
+    queue = (await world.client.get("/api/v1/verification", headers=OPERATOR)).json()
+    assert [(c["tracking_id"], c["status"]) for c in queue] == [(TID, "tunda")]
     resumed = await world.client.post(f"/api/v1/complaints/{TID}/resume", headers=OPERATOR)
     assert resumed.json()["status"] == "didisposisikan"
+    assert (await world.client.get("/api/v1/verification", headers=OPERATOR)).json() == []
     assert world.published()[-2:] == ["complaint.status_changed", "complaint.status_changed"]
 
 
