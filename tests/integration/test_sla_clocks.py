@@ -31,12 +31,13 @@ from shared.contracts.events import (
     ComplaintStatusChanged,
     Event,
 )
-from shared.contracts.types import Channel, RoutingMethod, Stage, Status
+from shared.contracts.types import Channel, Stage, Status
 from shared.locks import KeyedLock
 from shared.messaging.topology import declare_topology
 from shared.mongo import SLA_CLOCKS, SLA_FIRED, SLA_TIMERS, Database, ensure_indexes
 from shared.observability import new_registry
 from shared.outbox import OutboxRelay
+from tests.events import assigned, received, responded
 
 pytestmark = pytest.mark.integration
 WIB = ZoneInfo("Asia/Jakarta")
@@ -123,37 +124,6 @@ async def sla(db: Database, broker: RabbitBroker, amqp_url: str) -> Sla:
     return await make_sla(db, broker, amqp_url)
 
 
-def received(at: datetime, tid: str = TID) -> ComplaintReceived:
-    return ComplaintReceived(
-        correlation_id=tid, tracking_id=tid, channel=Channel.SMS, text="Jalan rusak", received_at=at
-    )
-
-
-def assigned(at: datetime, opd: str = "DPUPR") -> ComplaintAssigned:
-    return ComplaintAssigned(
-        correlation_id=TID,
-        tracking_id=TID,
-        opd=opd,
-        opd_name=opd,
-        status=Status.DIDISPOSISIKAN,
-        method=RoutingMethod.OPERATOR,
-        confidence=1.0,
-        received_at=at,
-        assigned_at=at,
-    )
-
-
-def responded(at: datetime) -> ComplaintResponded:
-    return ComplaintResponded(
-        correlation_id=TID,
-        tracking_id=TID,
-        opd="DPUPR",
-        opd_name="DPUPR",
-        response="Sudah ditambal",
-        responded_at=at,
-    )
-
-
 async def due(sla: Sla, stage: Stage) -> datetime:
     clock = await sla.db[SLA_CLOCKS].find_one({"_id": TID})
     assert clock is not None
@@ -165,7 +135,7 @@ async def due(sla: Sla, stage: Stage) -> datetime:
 async def test_friday_evening_receipt_across_nyepi_and_idul_fitri(sla: Sla) -> None:
     # Friday 13 March 2026, 17:00: counting starts Monday 16; 18-24 March are Nyepi,
     # Idul Fitri and cuti bersama, so the third working day is Wednesday 25 March.
-    await sla.service.on_received(event=received(wib(2026, 3, 13, 17, 0)))
+    await sla.service.on_received(event=received(TID, wib(2026, 3, 13, 17, 0)))
     assert await due(sla, Stage.VERIFICATION) == wib(2026, 3, 25, 16, 0)
     assert await sla.scan_at(wib(2026, 3, 25, 7, 59)) == []
     assert await sla.scan_at(wib(2026, 3, 25, 8, 0)) == ["sla.reminder_due"]
@@ -179,41 +149,37 @@ async def test_friday_evening_receipt_across_nyepi_and_idul_fitri(sla: Sla) -> N
 
 
 async def test_a_saturday_receipt_counts_from_monday(sla: Sla) -> None:
-    await sla.service.on_received(event=received(wib(2026, 11, 28, 10, 0)))
+    await sla.service.on_received(event=received(TID, wib(2026, 11, 28, 10, 0)))
     assert await due(sla, Stage.VERIFICATION) == wib(2026, 12, 2, 16, 0)
     assert await due(sla, Stage.COMPLETION) == wib(2027, 1, 27, 16, 0)  # 60 calendar days
 
 
 async def test_disposition_meets_verification_and_starts_follow_up(sla: Sla) -> None:
-    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0)))
-    await sla.service.on_assigned(event=assigned(wib(2026, 11, 30, 11, 0)))
-    await sla.service.on_assigned(event=assigned(wib(2026, 11, 30, 11, 0)))  # redelivered
+    await sla.service.on_received(event=received(TID, wib(2026, 11, 30, 9, 0)))
+    await sla.service.on_assigned(event=assigned(TID, wib(2026, 11, 30, 11, 0)))
+    await sla.service.on_assigned(event=assigned(TID, wib(2026, 11, 30, 11, 0)))  # redelivered
     assert await due(sla, Stage.FOLLOW_UP) == wib(2026, 12, 7, 16, 0)
     # Verification was met: its deadline passes without a reminder or a breach.
     assert await sla.scan_at(wib(2026, 12, 3, 17, 0)) == []
     assert await sla.scan_at(wib(2026, 12, 7, 8, 0)) == ["sla.reminder_due"]
     # Re-disposition restarts the follow-up clock; the old timers never fire.
-    await sla.service.on_assigned(event=assigned(wib(2026, 12, 7, 9, 0), opd="DISPERKIM"))
+    await sla.service.on_assigned(event=assigned(TID, wib(2026, 12, 7, 9, 0), opd="DISPERKIM"))
     assert await due(sla, Stage.FOLLOW_UP) == wib(2026, 12, 14, 16, 0)
     assert await sla.scan_at(wib(2026, 12, 7, 16, 30)) == []
 
 
 async def test_an_unanswered_follow_up_closes_the_case_and_a_reply_cancels_it(sla: Sla) -> None:
-    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0)))
-    await sla.service.on_assigned(event=assigned(wib(2026, 11, 30, 10, 0)))
-    await sla.service.on_responded(event=responded(wib(2026, 12, 1, 10, 0)))
+    await sla.service.on_received(event=received(TID, wib(2026, 11, 30, 9, 0)))
+    await sla.service.on_assigned(event=assigned(TID, wib(2026, 11, 30, 10, 0)))
+    await sla.service.on_responded(event=responded(TID, wib(2026, 12, 1, 10, 0)))
     assert await due(sla, Stage.AUTO_CLOSE) == wib(2026, 12, 15, 16, 0)
     assert await sla.scan_at(wib(2026, 12, 15, 16, 0)) == ["command.close_complaint"]
 
     # A second case: the reporter answers before the ten working days are over.
     other = "LPR-261130-SLA02"
-    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0), tid=other))
-    await sla.service.on_assigned(
-        event=assigned(wib(2026, 11, 30, 10, 0)).model_copy(update={"tracking_id": other})
-    )
-    await sla.service.on_responded(
-        event=responded(wib(2026, 12, 1, 10, 0)).model_copy(update={"tracking_id": other})
-    )
+    await sla.service.on_received(event=received(other, wib(2026, 11, 30, 9, 0)))
+    await sla.service.on_assigned(event=assigned(other, wib(2026, 11, 30, 10, 0)))
+    await sla.service.on_responded(event=responded(other, wib(2026, 12, 1, 10, 0)))
     reply = ComplaintFollowUpReceived(
         correlation_id=other,
         tracking_id=other,
@@ -226,8 +192,8 @@ async def test_an_unanswered_follow_up_closes_the_case_and_a_reply_cancels_it(sl
 
 
 async def test_tunda_pauses_the_clock_and_resuming_gives_back_the_days_left(sla: Sla) -> None:
-    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0)))
-    await sla.service.on_assigned(event=assigned(wib(2026, 11, 30, 10, 0)))  # due Mon 7 Dec
+    await sla.service.on_received(event=received(TID, wib(2026, 11, 30, 9, 0)))
+    await sla.service.on_assigned(event=assigned(TID, wib(2026, 11, 30, 10, 0)))  # due Mon 7 Dec
     hold = ComplaintStatusChanged(
         correlation_id=TID,
         tracking_id=TID,
@@ -252,7 +218,7 @@ async def test_tunda_pauses_the_clock_and_resuming_gives_back_the_days_left(sla:
 async def test_after_a_restart_overdue_timers_fire_at_the_first_scan(
     sla: Sla, db: Database, broker: RabbitBroker, amqp_url: str
 ) -> None:
-    await sla.service.on_received(event=received(wib(2026, 11, 30, 9, 0)))
+    await sla.service.on_received(event=received(TID, wib(2026, 11, 30, 9, 0)))
     restarted = await make_sla(db, broker, amqp_url)  # a new process, nothing in memory
     kinds = await restarted.scan_at(wib(2026, 12, 10, 9, 0))
     assert sorted(kinds) == ["sla.breached", "sla.escalated", "sla.reminder_due"]
@@ -263,7 +229,7 @@ async def test_two_replicas_never_fire_a_timer_twice(
 ) -> None:
     for n in range(20):
         await sla.service.on_received(
-            event=received(wib(2026, 11, 30, 9, 0), tid=f"LPR-261130-RPL{n:02d}")
+            event=received(f"LPR-261130-RPL{n:02d}", wib(2026, 11, 30, 9, 0))
         )
     other = await make_sla(db, broker, amqp_url)
     at = wib(2026, 12, 10, 9, 0)
@@ -318,7 +284,6 @@ class FailingWrite:
 
 def _life_of(tid: str) -> list[Event]:
     """Receipt, disposition, re-disposition, tunda, resumption, a tindak lanjut."""
-    change = {"tracking_id": tid, "correlation_id": tid}
     hold = ComplaintStatusChanged(
         correlation_id=tid,
         tracking_id=tid,
@@ -334,12 +299,12 @@ def _life_of(tid: str) -> list[Event]:
         }
     )
     return [
-        received(wib(2026, 11, 30, 9, 0), tid),
-        assigned(wib(2026, 11, 30, 10, 0)).model_copy(update=change),
-        assigned(wib(2026, 12, 1, 9, 0), opd="DISPERKIM").model_copy(update=change),
+        received(tid, wib(2026, 11, 30, 9, 0)),
+        assigned(tid, wib(2026, 11, 30, 10, 0)),
+        assigned(tid, wib(2026, 12, 1, 9, 0), opd="DISPERKIM"),
         hold,
         resume,
-        responded(wib(2026, 12, 14, 9, 0)).model_copy(update=change),
+        responded(tid, wib(2026, 12, 14, 9, 0)),
     ]
 
 

@@ -20,10 +20,11 @@ from shared.contracts.events import (
     ComplaintResolved,
     ComplaintResponded,
 )
-from shared.contracts.types import Channel, RoutingMethod, Stage, Status
+from shared.contracts.types import Channel, Stage
 from shared.directory import load_directory
 from shared.indonesian import format_number, format_share
 from shared.store.stats import CaseFacts, PeriodStats, fold, median_of, pack_cell, unpack_cell
+from tests import events
 
 WIB = ZoneInfo("Asia/Jakarta")
 TID = "LPR-260302-UNIT1"
@@ -70,35 +71,15 @@ def test_working_time_counts_only_working_hours(
 
 # --- facts from events -----------------------------------------------------------------
 def received(at: datetime) -> ComplaintReceived:
-    return ComplaintReceived(
-        correlation_id=TID,
-        tracking_id=TID,
-        channel=Channel.SMS,
-        text="jalan rusak",
-        received_at=at,
-        kecamatan=" Singkep ",
-        confidential=True,
-    )
+    return events.received(TID, at, kecamatan=" Singkep ", confidential=True)
 
 
 def assigned(at: datetime, opd: str) -> ComplaintAssigned:
-    return ComplaintAssigned(
-        correlation_id=TID,
-        tracking_id=TID,
-        opd=opd,
-        opd_name=opd,
-        status=Status.DIDISPOSISIKAN,
-        method=RoutingMethod.OPERATOR,
-        confidence=1.0,
-        received_at=wib(2, 9),
-        assigned_at=at,
-    )
+    return events.assigned(TID, at, opd, received_at=wib(2, 9))
 
 
 def responded(at: datetime) -> ComplaintResponded:
-    return ComplaintResponded(
-        correlation_id=TID, tracking_id=TID, opd="X", opd_name="X", response="ok", responded_at=at
-    )
+    return events.responded(TID, at)
 
 
 def resolved(at: datetime) -> ComplaintResolved:
