@@ -12,7 +12,7 @@ from faststream.rabbit.annotations import RabbitMessage
 from faststream.rabbit.subscriber import RabbitSubscriber
 
 from services.notify.metrics import NotifyMetrics
-from services.notify.ports import DeliveryFailed
+from services.notify.ports import AwaitingReport, DeliveryFailed
 from services.notify.service import NotifyService
 from shared.contracts.events import (
     ComplaintAssigned,
@@ -58,6 +58,10 @@ def build_router(
     ) -> None:
         try:
             await call()
+        except AwaitingReport:  # bounded by the report wait: uses up no attempt
+            await schedule_retry(
+                broker, message=message, target=queue.name, policy=retry, counted=False
+            )
         except DeliveryFailed:
             if not await schedule_retry(broker, message=message, target=queue.name, policy=retry):
                 metrics.dead.labels(queue=queue.name).inc()

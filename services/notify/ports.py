@@ -11,6 +11,7 @@ from shared.store.cases import CaseDocument
 from shared.store.complaints import ComplaintDocument
 
 __all__ = [
+    "AwaitingReport",
     "CaseReader",
     "Claim",
     "DeliveryFailed",
@@ -34,6 +35,12 @@ class DeliveryFailed(NotifyError):
 class DeliveryRefused(DeliveryFailed):
     """Refused for good (an address no gateway can take, a 5xx for the recipient): not
     retried; the notification is recorded as refused."""
+
+
+class AwaitingReport(DeliveryFailed):
+    """A notification may have gone out (cut off mid-send, or being sent by a copy of the
+    event): looked at again later without using up an attempt; the wait for its delivery
+    report is bounded."""
 
 
 class DeliveryUncertain(DeliveryFailed):

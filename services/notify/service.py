@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import IntEnum
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 from services.notify.messages import MailIdentity, compose_email
 from services.notify.metrics import NotifyMetrics
 from services.notify.ports import (
+    AwaitingReport,
     CaseReader,
     Claim,
     DeliveryFailed,
@@ -61,6 +63,17 @@ __all__ = ["SERVICE", "ComplaintNotFound", "NotifyService"]
 
 log = logging.getLogger(__name__)
 SERVICE = "notify"
+
+
+class _Outcome(IntEnum):
+    """What became of a notification; an event's outcome is the worst of its recipients'."""
+
+    DONE = 0  # sent now or before, or refused for good
+    WAITING = 1  # its earlier attempt may have gone out, or is still going: look again later
+    FAILED = 2  # the gateway is away: retried with backoff, each retry an attempt
+
+
+_GONE = object()
 _UNRECORDED_MAX = 10_000  # a store outage this long forgets the oldest: they wait, or resend
 _SHRINK = {"ditindaklanjuti": "response", "ditunda": "reason", "arsip": "reason"}
 
@@ -93,6 +106,8 @@ class NotifyService:
     # Handed over by this process but not yet marked sent (the store failed right after the
     # send): the retry records it rather than sending it again.
     unrecorded: dict[str, str | None] = field(default_factory=dict)
+    # Being sent by this process now: a copy of the event that arrives meanwhile waits.
+    sending: set[str] = field(default_factory=set)
 
     # --- the reporter --------------------------------------------------------------------
     async def on_received(self, *, event: ComplaintReceived) -> None:
@@ -103,10 +118,10 @@ class NotifyService:
         """Didisposisikan (or diteruskan) to the reporter; the new case to the OPD's desk."""
         kind = "diteruskan" if event.external else "didisposisikan"
         complaint = await self._complaint(event.tracking_id)
-        failures = await self._reporter_delivery(event, kind, complaint, agency_name=event.opd_name)
+        outcome = await self._reporter_delivery(event, kind, complaint, agency_name=event.opd_name)
         r = complaint.reporter
         contact = ", ".join(c for c in (r.phone, r.email) if c) or None
-        failures += await self._staff_delivery(
+        staff = await self._staff_delivery(
             event,
             "penugasan",
             [self.staff.opd_desk(event.opd)],
@@ -117,7 +132,7 @@ class NotifyService:
             reporter_name=None if complaint.anonymous else r.name,
             reporter_contact=None if complaint.anonymous else contact,
         )
-        self._raise_if(failures)
+        self._raise_if(max(outcome, staff))
 
     async def on_responded(self, *, event: ComplaintResponded) -> None:
         """Ditindaklanjuti, with the OPD's answer."""
@@ -219,10 +234,10 @@ class NotifyService:
 
     async def _reporter_delivery(
         self, event: Event, kind: str, complaint: ComplaintDocument, **context: Any
-    ) -> int:
+    ) -> _Outcome:
         recipient = reporter_of(complaint)
         if recipient is None:
-            return 0  # no contact given: the public status page says it all
+            return _Outcome.DONE  # no contact given: the public status page says it all
         ctx = self._context(complaint, reporter_name=complaint.reporter.name, **context)
         return await self._deliver(event, kind, recipient, complaint, ctx, thread=True)
 
@@ -233,12 +248,13 @@ class NotifyService:
         recipients: list[Recipient],
         complaint: ComplaintDocument,
         **context: Any,
-    ) -> int:
-        failures = 0
+    ) -> _Outcome:
+        worst = _Outcome.DONE
         for recipient in recipients:
             ctx = self._context(complaint, recipient_label=recipient.label, **context)
-            failures += await self._deliver(event, kind, recipient, complaint, ctx, thread=False)
-        return failures
+            outcome = await self._deliver(event, kind, recipient, complaint, ctx, thread=False)
+            worst = max(worst, outcome)
+        return worst
 
     def _context(self, complaint: ComplaintDocument, **extra: Any) -> dict[str, Any]:
         return {
@@ -259,17 +275,39 @@ class NotifyService:
         ctx: dict[str, Any],
         *,
         thread: bool,
-    ) -> int:
-        """Send one notification once; 1 if it failed (to be retried), else 0."""
+    ) -> _Outcome:
+        """Send one notification once."""
         if to.channel == "sms" and self.sms is None:
-            return 0
+            return _Outcome.DONE
         tracking_id = complaint if isinstance(complaint, str) else complaint.tracking_id
         key = f"{event.message_id}:{kind}:{to.channel}:{to.address}"
         notification_id = hashlib.sha256(key.encode()).hexdigest()[:24]
         if notification_id in self.unrecorded:  # this process sent it; its record failed
             sent = self.unrecorded[notification_id]
             await self._record_sent(notification_id, sent, tracking_id, kind, to.channel)
-            return 0
+            return _Outcome.DONE
+        if notification_id in self.sending:  # a copy of the event, delivered again meanwhile
+            return _Outcome.WAITING
+        self.sending.add(notification_id)
+        try:
+            return await self._claim_and_send(
+                event, kind, to, tracking_id, ctx, key, notification_id, thread=thread
+            )
+        finally:
+            self.sending.discard(notification_id)
+
+    async def _claim_and_send(
+        self,
+        event: Event,
+        kind: str,
+        to: Recipient,
+        tracking_id: str,
+        ctx: dict[str, Any],
+        key: str,
+        notification_id: str,
+        *,
+        thread: bool,
+    ) -> _Outcome:
         claim = await self.log.claim(
             notification_id=notification_id,
             key=key,
@@ -278,12 +316,12 @@ class NotifyService:
             channel=to.channel,
         )
         if claim is Claim.REFUSED:
-            return 0  # refused for good by an earlier attempt
+            return _Outcome.DONE  # refused for good by an earlier attempt
         if claim is Claim.ALREADY_SENT:
             self.metrics.sent.labels(channel=to.channel, result="duplicate").inc()
-            return 0
+            return _Outcome.DONE
         if claim is Claim.WAIT:
-            return 1  # retried later: by then the gateway's delivery report tells
+            return _Outcome.WAITING  # by the next look, the gateway's delivery report tells
         if claim is Claim.UNCERTAIN:
             log.warning(
                 "resending a notification whose earlier attempt was cut off",
@@ -300,7 +338,7 @@ class NotifyService:
                 "notification may have gone out, waiting for its delivery report",
                 extra={"tracking_id": tracking_id, "kind": kind, "error": str(exc)},
             )
-            return 1
+            return _Outcome.FAILED  # an attempt: a gateway that never answers is given up
         except DeliveryFailed as exc:
             final = isinstance(exc, DeliveryRefused)  # refused for good: never retried
             result = "refused" if final else "failed"
@@ -317,12 +355,12 @@ class NotifyService:
                     "error": str(exc),
                 },
             )
-            return 0 if final else 1
+            return _Outcome.DONE if final else _Outcome.FAILED
         if len(self.unrecorded) >= _UNRECORDED_MAX:
             del self.unrecorded[next(iter(self.unrecorded))]
         self.unrecorded[notification_id] = message_id
         await self._record_sent(notification_id, message_id, tracking_id, kind, to.channel)
-        return 0
+        return _Outcome.DONE
 
     async def _record_sent(
         self,
@@ -334,7 +372,8 @@ class NotifyService:
     ) -> None:
         """Mark sent what this process handed over; kept in `unrecorded` until it is."""
         await self.log.mark_sent(notification_id=notification_id, message_id=message_id)
-        self.unrecorded.pop(notification_id, None)
+        if self.unrecorded.pop(notification_id, _GONE) is _GONE:
+            return  # a concurrent copy of the event recorded it first
         self.metrics.sent.labels(channel=channel, result="sent").inc()
         log.info("notified", extra={"tracking_id": tracking_id, "kind": kind, "channel": channel})
 
@@ -381,9 +420,11 @@ class NotifyService:
         return complaint
 
     @staticmethod
-    def _raise_if(failures: int) -> None:
-        if failures:
-            raise DeliveryFailed(f"{failures} notification(s) could not be sent now")
+    def _raise_if(outcome: _Outcome) -> None:
+        if outcome is _Outcome.FAILED:
+            raise DeliveryFailed("a notification could not be sent now")
+        if outcome is _Outcome.WAITING:
+            raise AwaitingReport("a notification may have gone out: looked at again later")
 
     async def record_delivery_report(self, *, notification_id: str, report: int) -> bool:
         """An SMS delivery report from the gateway."""

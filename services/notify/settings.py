@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 
 from shared.messaging.retry import RetryPolicy
 from shared.settings import CommonSettings
@@ -50,17 +50,3 @@ class NotifySettings(CommonSettings):
             max_seconds=self.notify_retry_max_seconds,
             max_attempts=self.notify_max_attempts,
         )
-
-    @model_validator(mode="after")
-    def _retries_outlast_the_report_wait(self) -> NotifySettings:
-        # An SMS cut off mid-send is retried until its delivery report came or the wait is
-        # over; retries that end first would dead-letter the event instead.
-        span = self.retry_policy().shortest_span()
-        if self.sms_enabled and span < self.notify_sms_report_wait_seconds:
-            raise ValueError(
-                f"the notify retries (LAPOR_NOTIFY_MAX_ATTEMPTS, LAPOR_NOTIFY_RETRY_*) may end "
-                f"after {span:.0f} s, before LAPOR_NOTIFY_SMS_REPORT_WAIT_SECONDS "
-                f"({self.notify_sms_report_wait_seconds:g} s): allow more attempts or a "
-                f"shorter wait"
-            )
-        return self

@@ -34,7 +34,6 @@ RETRY_BACK = RabbitExchange("lapor.retry.back", type=ExchangeType.HEADERS, durab
 ATTEMPT_HEADER = "lapor-attempt"
 TARGET_HEADER = "lapor-retry-target"  # not x-: headers exchanges ignore x- keys
 _LEVEL_CAPS = (10, 60, 300, 1800, 7200)  # seconds each wait queue holds at most
-_LEAST_JITTER = 0.5  # a delay is its backoff times a factor from here to 1
 
 
 @dataclass(frozen=True)
@@ -47,15 +46,9 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before attempt `attempt + 1` (attempt counts from 1)."""
-        jitter: float = random.uniform(_LEAST_JITTER, 1.0)
-        return self._backoff(attempt) * jitter
-
-    def shortest_span(self) -> float:
-        """The least time from the first attempt to the last, every delay at its least."""
-        return sum(self._backoff(n) for n in range(1, self.max_attempts)) * _LEAST_JITTER
-
-    def _backoff(self, attempt: int) -> float:
-        return float(min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1)))
+        raw = min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))
+        jitter: float = random.uniform(0.5, 1.0)
+        return float(raw) * jitter
 
 
 def _level_for(delay: float) -> int:
@@ -99,14 +92,22 @@ def attempt_of(message: RabbitMessage) -> int:
 
 
 async def schedule_retry(
-    broker: RabbitBroker, *, message: RabbitMessage, target: str, policy: RetryPolicy
+    broker: RabbitBroker,
+    *,
+    message: RabbitMessage,
+    target: str,
+    policy: RetryPolicy,
+    counted: bool = True,
 ) -> bool:
-    """Republish for a later attempt; False when the attempts are used up."""
+    """Republish for a later attempt; False when the attempts are used up. Not `counted`:
+    a look again after the current attempt's delay, keeping its number (the caller bounds
+    how often that happens)."""
     attempt = attempt_of(message)
-    if attempt >= policy.max_attempts:
+    if counted and attempt >= policy.max_attempts:
         return False
     delay = policy.delay(attempt)
-    headers = {**(message.headers or {}), ATTEMPT_HEADER: attempt + 1, TARGET_HEADER: target}
+    following = attempt + 1 if counted else attempt
+    headers = {**(message.headers or {}), ATTEMPT_HEADER: following, TARGET_HEADER: target}
     await broker.publish(
         message.body,
         exchange=RETRY,

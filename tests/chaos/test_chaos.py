@@ -110,7 +110,7 @@ async def stack(infra: dict[str, Any], tmp_path: Path) -> AsyncIterator[ServiceS
             "LAPOR_OUTBOX_RELAY_INTERVAL_SECONDS": "2",
             "LAPOR_NOTIFY_RETRY_BASE_SECONDS": "1",
             "LAPOR_NOTIFY_RETRY_MAX_SECONDS": "4",
-            "LAPOR_NOTIFY_MAX_ATTEMPTS": "100",
+            "LAPOR_NOTIFY_MAX_ATTEMPTS": "60",
             # An SMS cut off when the gateway stops waits for its delivery report, which
             # comes once the gateway is back (stopping it can take 15 s per process here).
             "LAPOR_NOTIFY_SMS_REPORT_WAIT_SECONDS": "120",

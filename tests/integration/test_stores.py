@@ -93,7 +93,7 @@ async def test_routing_is_recorded_once(db: Database) -> None:
 
 async def test_the_notification_log_claims_each_key_once(db: Database) -> None:
     await ensure_indexes(db)
-    log = MongoNotificationLog(db)
+    log = MongoNotificationLog(db, report_wait=timedelta(minutes=10))
     args = {
         "notification_id": "n1",
         "key": "evt:diterima:email:a@b",

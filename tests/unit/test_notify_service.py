@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from pymongo.errors import AutoReconnect
 
-from services.notify.messages import MailIdentity
+from services.notify.messages import MailIdentity, OutgoingMail
 from services.notify.metrics import NotifyMetrics
-from services.notify.ports import DeliveryFailed
+from services.notify.ports import AwaitingReport, DeliveryFailed
 from services.notify.recipients import StaffContacts
 from services.notify.render import Templates, default_templates_dir
 from services.notify.service import NotifyService
@@ -218,12 +219,34 @@ async def test_after_a_crash_mid_send_an_sms_waits_for_its_delivery_report() -> 
     with pytest.raises(AutoReconnect):
         await world.service.on_received(event=RECEIVED)
     world.service.unrecorded.clear()  # the process died: what it remembered is gone
-    with pytest.raises(DeliveryFailed):  # retried later, not sent again now
+    with pytest.raises(AwaitingReport):  # looked at again later, not sent again now
         await world.service.on_received(event=RECEIVED)
     [notification_id] = world.log.records
     await world.service.record_delivery_report(notification_id=notification_id, report=8)
     await world.service.on_received(event=RECEIVED)
     assert len(world.sms.sent) == 1
+
+
+async def test_a_copy_of_the_event_arriving_mid_send_waits_and_nothing_goes_twice() -> None:
+    world = World()
+    gate = asyncio.Event()
+    send = world.mailer.send
+
+    async def slow_send(mail: OutgoingMail) -> None:
+        await gate.wait()
+        await send(mail)
+
+    world.mailer.send = slow_send  # type: ignore[method-assign]
+    first = asyncio.create_task(world.service.on_received(event=RECEIVED))
+    await asyncio.sleep(0)
+    with pytest.raises(AwaitingReport):  # the broker delivered the event again meanwhile
+        await asyncio.wait_for(world.service.on_received(event=RECEIVED), 5)
+    gate.set()
+    await first
+    await world.service.on_received(event=RECEIVED)
+    assert len(world.mailer.sent) == 1
+    sent = world.service.metrics.sent.labels(channel="email", result="sent")._value.get()
+    assert sent == 1
 
 
 async def test_after_a_crash_mid_send_an_email_goes_again_with_the_same_message_id() -> None:

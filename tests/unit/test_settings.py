@@ -37,20 +37,6 @@ def test_invalid_settings_fail_at_start(
         NotifySettings()
 
 
-def test_notify_refuses_retries_that_end_before_an_sms_report_can_come(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # 3 attempts: 5 s and 10 s of backoff, at least half of each with jitter.
-    monkeypatch.setenv("LAPOR_NOTIFY_MAX_ATTEMPTS", "3")
-    with pytest.raises(ValidationError, match="LAPOR_NOTIFY_SMS_REPORT_WAIT_SECONDS"):
-        NotifySettings()
-    monkeypatch.setenv("LAPOR_NOTIFY_SMS_REPORT_WAIT_SECONDS", "7.5")
-    assert NotifySettings().retry_policy().shortest_span() == 7.5
-    monkeypatch.setenv("LAPOR_SMS_ENABLED", "false")  # no SMS, nothing to wait for
-    monkeypatch.setenv("LAPOR_NOTIFY_SMS_REPORT_WAIT_SECONDS", "600")
-    assert NotifySettings().notify_max_attempts == 3
-
-
 def test_every_setting_is_documented_in_env_example_with_its_default() -> None:
     from pathlib import Path
 

@@ -34,7 +34,7 @@ class MongoCaseReader:
 class MongoNotificationLog:
     """`notifications`: `_id` = a digest of the key, `key` unique."""
 
-    def __init__(self, db: Database, *, report_wait: timedelta = timedelta(minutes=10)) -> None:
+    def __init__(self, db: Database, *, report_wait: timedelta) -> None:
         self._collection = db[NOTIFICATIONS]
         # How long an SMS cut off mid-send waits for the gateway's delivery report before it
         # is sent again: longer than the gateway takes to restart and retry its report calls.
