@@ -231,6 +231,39 @@ async def test_a_vague_complaint_is_verified_disposed_answered_and_resolved_in_t
     listed = await other.goto(f"{KONSOL}/opd/DPUPR")
     assert listed is not None and listed.status == 403
 
+    # A case put on hold after its disposition joins the operator's list again, as held.
+    await operator.goto(f"{KONSOL}/verifikasi")
+    await operator.evaluate("window.tanpaMuatUlang = true")
+    staff = {"Authorization": "Bearer dev-operator"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(
+            services.url("intake", "/api/v1/complaints"), json={"text": VAGUE}
+        )
+        assert response.status_code == 201, response.text
+        held_id = response.json()["tracking_id"]
+        held = operator.locator(f'[data-id="{held_id}"]')
+        await expect(held).to_be_visible(timeout=45_000)
+        disposed = await client.post(
+            services.url("routing", f"/api/v1/complaints/{held_id}/disposition"),
+            json={"opd": "DPUPR"},
+            headers=staff,
+        )
+        assert disposed.status_code == 200, disposed.text
+        await expect(held).to_have_count(0, timeout=30_000)
+        on_hold = await client.post(
+            services.url("routing", f"/api/v1/complaints/{held_id}/hold"),
+            json={"reason": "Menunggu anggaran"},
+            headers=staff,
+        )
+        assert on_hold.status_code == 200, on_hold.text
+    await expect(held).to_contain_text("Ditunda", timeout=30_000)
+    await expect(held).to_contain_text("Dinas Pekerjaan Umum dan Penataan Ruang (DPUPR)")
+    await expect(held).not_to_contain_text("Baru")
+    await expect(operator.locator("#kabar-daftar")).to_contain_text(
+        "1 laporan ditunda masuk ke daftar"
+    )
+    assert await operator.evaluate("window.tanpaMuatUlang === true")
+
     # The reporter heard of every step, by mail.
     mails = await wait_for_mails(
         reporter, tracking_id, {"diterima", "didisposisikan", "ditindaklanjuti", "selesai"}

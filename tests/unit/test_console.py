@@ -482,7 +482,7 @@ async def test_the_opd_list_is_ordered_by_deadline_with_urgency_in_words(world: 
     )
     officer = await world.signed_in("dev-dpupr")
     page = (await officer.get("/konsol/opd/DPUPR")).text
-    cards = re.findall(r'data-id="(LPR-[^"]+)">(.*?)</li>', page, flags=re.S)
+    cards = re.findall(r'data-id="(LPR-[^"]+)"[^>]*>(.*?)</li>', page, flags=re.S)
     order = [tid for tid, _ in cards]
     assert order == ["LPR-261130-LATE1", "LPR-261130-SOON1", "LPR-261130-CALM1"]
     text = dict(cards)

@@ -46,12 +46,19 @@
     var old = currentList();
     var known = idsOf(old);
     var added = 0;
+    var held = 0;
     Array.prototype.forEach.call(fresh.querySelectorAll("[data-id]"), function (item) {
       var id = item.getAttribute("data-id");
+      // a case put on hold joins the operator's list: not a new complaint
+      var onHold = item.getAttribute("data-status") === "tunda";
       if (!known[id]) {
-        added += 1;
+        if (onHold) {
+          held += 1;
+        } else {
+          added += 1;
+        }
       }
-      if (!atLoad[id]) {
+      if (!atLoad[id] && !onHold) {
         // new since this page was opened: say so in words, not only with a border
         item.classList.add("card--baru");
         var badge = document.createElement("span");
@@ -73,6 +80,9 @@
     var parts = [];
     if (added) {
       parts.push(added + " laporan baru masuk.");
+    }
+    if (held) {
+      parts.push(held + " laporan ditunda masuk ke daftar.");
     }
     if (removed) {
       parts.push(removed + " laporan keluar dari daftar.");
