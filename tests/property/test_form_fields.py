@@ -58,7 +58,12 @@ def forms(draw: st.DrawFn) -> FormInput:
         desa=field(st.sampled_from(["", *villages]), 20),
         lokasi=field(any_text(max_size=60), 350),
         nama=field(st.sampled_from(["", "Siti Aminah", "Bü\u0301lent 😀"]), 150),
-        email=field(st.sampled_from(["", "Siti@Lapor.test", " a@b.co "]), 60),
+        email=field(
+            st.sampled_from(
+                ["", "Siti@Lapor.test", " a@b.co ", "sïti@lapor.test", "a,b@lapor.test"]
+            ),
+            60,
+        ),
         hp=field(indonesian_mobiles().map(lambda p: p[1]) | st.just(""), 40),
         anonim=draw(st.booleans()),
         rahasia=draw(st.booleans()),
