@@ -292,9 +292,17 @@ async def every_reporter_acknowledged_once(
     assert len(email_acks) == stream.sent - sms_count
     twice = {to for to, count in email_acks.items() if count > 1}
     assert not twice, [(str(m["To"]), str(m["Message-ID"])) for m in acks if str(m["To"]) in twice]
-    outbox = [r for r in phones.read_outbox() if "diterima" in r["text"]]
+
+    def sms_outbox() -> list[dict[str, Any]]:
+        return [r for r in phones.read_outbox() if "diterima" in r["text"]]
+
+    async def every_phone_reached() -> bool:
+        # notify records an SMS once the gateway took it; the phone has it a moment later
+        return len({r["to"] for r in sms_outbox()}) == sms_count
+
+    await eventually(every_phone_reached, "every SMS acknowledgement at the phone", 30)
+    outbox = sms_outbox()
     sms_acks = Counter(r["to"] for r in outbox)
-    assert len(sms_acks) == sms_count
     twice_sms = {to for to, count in sms_acks.items() if count > 1}
     if twice_sms:  # what notify recorded and when the phone got each, to tell why
         records = [
