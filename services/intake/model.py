@@ -58,11 +58,21 @@ def clean_text(value: str) -> str:
 
 
 def normalise_email(value: str) -> str | None:
-    """A plausible address in lower case, or None."""
+    """A plausible address in lower case, an internationalised domain in its Unicode form
+    (as typed, whichever form a mail's sender comes in: one reporter, one address), or None.
+    """
     value = value.strip().lower()
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
         return None
-    return value if _EMAIL.match(value) and len(value) <= 254 else None
+    if not _EMAIL.match(value) or len(value) > 254:
+        return None
+    local, _, domain = value.rpartition("@")
+    if "xn--" in domain:
+        try:
+            domain = domain.encode("ascii").decode("idna")
+        except UnicodeError:
+            return value  # not a valid punycode name: kept as it came
+    return f"{local}@{domain}"
 
 
 def normalise_typed_email(value: str) -> str | None:

@@ -62,3 +62,9 @@ def test_a_typed_address_no_mail_can_reach_is_rejected(typed: str) -> None:
 def test_a_typed_address_mail_can_reach_is_kept_as_typed() -> None:
     assert normalise_typed_email(" Budi.Ani+lapor@Gmail.co.id ") == "budi.ani+lapor@gmail.co.id"
     assert normalise_typed_email("warga@bücher.id") == "warga@bücher.id"  # sent as punycode
+
+
+def test_a_reply_from_the_punycode_form_of_a_typed_domain_is_the_same_reporter() -> None:
+    typed = normalise_typed_email("Warga@Bücher.id")
+    assert typed == normalise_email("warga@XN--BCHER-KVA.ID") == "warga@bücher.id"
+    assert normalise_email("warga@xn--zz.id") == "warga@xn--zz.id"  # not punycode: as it came
