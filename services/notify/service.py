@@ -73,6 +73,19 @@ class _Outcome(IntEnum):
     FAILED = 2  # the gateway is away: retried with backoff, each retry an attempt
 
 
+@dataclass(frozen=True)
+class _Notification:
+    """One message about one event to one recipient; `id` is a digest of `key`."""
+
+    id: str
+    key: str
+    kind: str
+    to: Recipient
+    tracking_id: str
+    ctx: dict[str, Any]
+    thread: bool
+
+
 _GONE = object()
 _UNRECORDED_MAX = 10_000  # a store outage this long forgets the oldest: they wait, or resend
 _SHRINK = {"ditindaklanjuti": "response", "ditunda": "reason", "arsip": "reason"}
@@ -279,136 +292,107 @@ class NotifyService:
         """Send one notification once."""
         if to.channel == "sms" and self.sms is None:
             return _Outcome.DONE
-        tracking_id = complaint if isinstance(complaint, str) else complaint.tracking_id
         key = f"{event.message_id}:{kind}:{to.channel}:{to.address}"
-        notification_id = hashlib.sha256(key.encode()).hexdigest()[:24]
-        if notification_id in self.unrecorded:  # this process sent it; its record failed
-            sent = self.unrecorded[notification_id]
-            await self._record_sent(notification_id, sent, tracking_id, kind, to.channel)
-            return _Outcome.DONE
-        if notification_id in self.sending:  # a copy of the event, delivered again meanwhile
-            return _Outcome.WAITING
-        self.sending.add(notification_id)
-        try:
-            return await self._claim_and_send(
-                event, kind, to, tracking_id, ctx, key, notification_id, thread=thread
-            )
-        finally:
-            self.sending.discard(notification_id)
-
-    async def _claim_and_send(
-        self,
-        event: Event,
-        kind: str,
-        to: Recipient,
-        tracking_id: str,
-        ctx: dict[str, Any],
-        key: str,
-        notification_id: str,
-        *,
-        thread: bool,
-    ) -> _Outcome:
-        claim = await self.log.claim(
-            notification_id=notification_id,
+        n = _Notification(
+            id=hashlib.sha256(key.encode()).hexdigest()[:24],
             key=key,
-            tracking_id=tracking_id,
             kind=kind,
-            channel=to.channel,
+            to=to,
+            tracking_id=complaint if isinstance(complaint, str) else complaint.tracking_id,
+            ctx=ctx,
+            thread=thread,
+        )
+        if n.id in self.unrecorded:  # this process sent it; its record failed
+            await self._record_sent(n, self.unrecorded[n.id])
+            return _Outcome.DONE
+        if n.id in self.sending:  # a copy of the event, delivered again meanwhile
+            return _Outcome.WAITING
+        self.sending.add(n.id)
+        try:
+            return await self._claim_and_send(n)
+        finally:
+            self.sending.discard(n.id)
+
+    async def _claim_and_send(self, n: _Notification) -> _Outcome:
+        channel = n.to.channel
+        claim = await self.log.claim(
+            notification_id=n.id,
+            key=n.key,
+            tracking_id=n.tracking_id,
+            kind=n.kind,
+            channel=channel,
         )
         if claim is Claim.REFUSED:
             return _Outcome.DONE  # refused for good by an earlier attempt
         if claim is Claim.ALREADY_SENT:
-            self.metrics.sent.labels(channel=to.channel, result="duplicate").inc()
+            self.metrics.sent.labels(channel=channel, result="duplicate").inc()
             return _Outcome.DONE
         if claim is Claim.WAIT:
             return _Outcome.WAITING  # by the next look, the gateway's delivery report tells
+        about = {"tracking_id": n.tracking_id, "kind": n.kind, "channel": channel}
         if claim is Claim.UNCERTAIN:
-            log.warning(
-                "resending a notification whose earlier attempt was cut off",
-                extra={"tracking_id": tracking_id, "kind": kind, "channel": to.channel},
-            )
+            log.warning("resending a notification whose earlier attempt was cut off", extra=about)
         try:
-            message_id = await self._send(
-                kind, to, tracking_id, ctx, key, notification_id, thread=thread
-            )
+            message_id = await self._send(n)
         except DeliveryUncertain as exc:
             # Left pending, like a send cut off by a crash: the next attempt waits for the
             # gateway's delivery report before it sends again.
             log.warning(
                 "notification may have gone out, waiting for its delivery report",
-                extra={"tracking_id": tracking_id, "kind": kind, "error": str(exc)},
+                extra={**about, "error": str(exc)},
             )
             return _Outcome.FAILED  # an attempt: a gateway that never answers is given up
         except DeliveryFailed as exc:
             final = isinstance(exc, DeliveryRefused)  # refused for good: never retried
             result = "refused" if final else "failed"
-            self.metrics.sent.labels(channel=to.channel, result=result).inc()
-            await self.log.mark_failed(notification_id=notification_id, error=str(exc), final=final)
+            self.metrics.sent.labels(channel=channel, result=result).inc()
+            await self.log.mark_failed(notification_id=n.id, error=str(exc), final=final)
             log.warning(
                 "notification refused for good, not retried"
                 if final
                 else "notification failed, will retry",
-                extra={
-                    "tracking_id": tracking_id,
-                    "kind": kind,
-                    "channel": to.channel,
-                    "error": str(exc),
-                },
+                extra={**about, "error": str(exc)},
             )
             return _Outcome.DONE if final else _Outcome.FAILED
         if len(self.unrecorded) >= _UNRECORDED_MAX:
             del self.unrecorded[next(iter(self.unrecorded))]
-        self.unrecorded[notification_id] = message_id
-        await self._record_sent(notification_id, message_id, tracking_id, kind, to.channel)
+        self.unrecorded[n.id] = message_id
+        await self._record_sent(n, message_id)
         return _Outcome.DONE
 
-    async def _record_sent(
-        self,
-        notification_id: str,
-        message_id: str | None,
-        tracking_id: str,
-        kind: str,
-        channel: str,
-    ) -> None:
+    async def _record_sent(self, n: _Notification, message_id: str | None) -> None:
         """Mark sent what this process handed over; kept in `unrecorded` until it is."""
-        await self.log.mark_sent(notification_id=notification_id, message_id=message_id)
-        if self.unrecorded.pop(notification_id, _GONE) is _GONE:
+        await self.log.mark_sent(notification_id=n.id, message_id=message_id)
+        if self.unrecorded.pop(n.id, _GONE) is _GONE:
             return  # a concurrent copy of the event recorded it first
-        self.metrics.sent.labels(channel=channel, result="sent").inc()
-        log.info("notified", extra={"tracking_id": tracking_id, "kind": kind, "channel": channel})
+        self.metrics.sent.labels(channel=n.to.channel, result="sent").inc()
+        log.info(
+            "notified",
+            extra={"tracking_id": n.tracking_id, "kind": n.kind, "channel": n.to.channel},
+        )
 
-    async def _send(
-        self,
-        kind: str,
-        to: Recipient,
-        tracking_id: str,
-        ctx: dict[str, Any],
-        key: str,
-        notification_id: str,
-        *,
-        thread: bool,
-    ) -> str | None:
-        if to.channel == "sms":
+    async def _send(self, n: _Notification) -> str | None:
+        if n.to.channel == "sms":
             assert self.sms is not None
-            sms = self.templates.sms(kind, ctx, shrink=_SHRINK.get(kind))
-            dlr = f"{self.dlr_base_url.rstrip('/')}/sms/dlr?" + urlencode({"n": notification_id})
-            await self.sms.send(to=to.address, sms=sms, dlr_url=f"{dlr}&type=%d")
+            sms = self.templates.sms(n.kind, n.ctx, shrink=_SHRINK.get(n.kind))
+            dlr = f"{self.dlr_base_url.rstrip('/')}/sms/dlr?" + urlencode({"n": n.id})
+            await self.sms.send(to=n.to.address, sms=sms, dlr_url=f"{dlr}&type=%d")
             return None
         try:
-            address = wire_address(to.address)
+            address = wire_address(n.to.address)
         except ValueError as exc:
             raise DeliveryRefused(f"email address: {exc}") from exc
-        rendered = self.templates.email(kind, ctx)
+        rendered = self.templates.email(n.kind, n.ctx)
         mail = compose_email(
             rendered=rendered,
-            kind=kind,
-            tracking_id=tracking_id,
-            key=key,
+            kind=n.kind,
+            tracking_id=n.tracking_id,
+            key=n.key,
             to=address,
-            to_name=to.name,
+            to_name=n.to.name,
             identity=self.identity,
             now=self.clock(),
-            thread=thread,
+            thread=n.thread,
         )
         await self.mailer.send(mail)
         return mail.message_id
