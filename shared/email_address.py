@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["wire_address"]
+__all__ = ["ATOM", "wire_address"]
 
-_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*")
+ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")  # RFC 5322 atext: needs no quoting
+_LOCAL = re.compile(rf"{ATOM.pattern}(\.{ATOM.pattern})*")
 _DOMAIN = re.compile(r"([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}")
 
 

@@ -12,14 +12,10 @@ __all__ = ["assigned", "received", "responded"]
 
 
 def received(tid: str, at: datetime, **fields: Any) -> ComplaintReceived:
-    """An SMS complaint received at `at`; `fields` adds kecamatan, confidential, ..."""
+    """An SMS complaint received at `at`; `fields` sets others (text, channel, kecamatan...)."""
+    defaults: dict[str, Any] = {"channel": Channel.SMS, "text": "Jalan rusak"}
     return ComplaintReceived(
-        correlation_id=tid,
-        tracking_id=tid,
-        channel=Channel.SMS,
-        text="Jalan rusak",
-        received_at=at,
-        **fields,
+        correlation_id=tid, tracking_id=tid, received_at=at, **{**defaults, **fields}
     )
 
 

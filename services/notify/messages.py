@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from email.utils import format_datetime, formataddr, getaddresses
 from functools import cached_property
 
 from services.notify.render import RenderedEmail
+from shared.email_address import ATOM
 
 __all__ = [
     "MailIdentity",
@@ -130,9 +130,6 @@ def compose_email(
     )
 
 
-_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")  # a word that needs no encoding
-
-
 def _mailbox(header: str, name: str | None, address: str) -> str:
     """`name <address>`, folded. An ASCII name is quoted where needed. In any other, the
     words that are not plain atoms are RFC 2047 encoded, a run of them together (so the
@@ -144,7 +141,7 @@ def _mailbox(header: str, name: str | None, address: str) -> str:
     words: list[str] = []
     run: list[str] = []
     for word in [*name.split(" "), ""]:
-        if word and not _ATOM.fullmatch(word):
+        if word and not ATOM.fullmatch(word):
             run.append(word)
             continue
         if run:

@@ -21,6 +21,7 @@ from shared.locks import KeyedLock
 from shared.messaging.topology import EVENTS, RoutingKey
 from shared.observability import new_registry
 from shared.store.complaints import ComplaintDocument, Reporter
+from tests import events
 from tests.fakes import FakeCases, FakeComplaints, FakeRelay
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -62,13 +63,7 @@ def make(classifier: Classifier, **doc: object) -> tuple[RoutingService, FakeCas
 
 
 def received(tid: str = "LPR-261128-AAAAA") -> ComplaintReceived:
-    return ComplaintReceived(
-        correlation_id=tid,
-        tracking_id=tid,
-        channel=Channel.WEB,
-        text="Obat di puskesmas habis",
-        received_at=NOW,
-    )
+    return events.received(tid, NOW, channel=Channel.WEB, text="Obat di puskesmas habis")
 
 
 async def test_a_confident_prediction_assigns_and_queues_for_the_opd() -> None:
